@@ -1,0 +1,24 @@
+export type KeySetErrorCode =
+  | 'invalid_key_set'
+  | 'missing_kid'
+  | 'duplicate_kid'
+  | 'missing_alg'
+  | 'unsupported_key'
+  | 'weak_key'
+  | 'no_signing_key'
+
+export class KeySetError extends Error {
+  override readonly name = 'KeySetError'
+  readonly code: KeySetErrorCode
+  readonly kid?: string
+
+  constructor(
+    code: KeySetErrorCode,
+    message: string,
+    options?: { kid?: string | undefined; cause?: unknown },
+  ) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause })
+    this.code = code
+    if (options?.kid !== undefined) this.kid = options.kid
+  }
+}

@@ -1,0 +1,133 @@
+import { randomBytes } from 'node:crypto'
+import { availableParallelism } from 'node:os'
+
+import {
+  hash as argon2Hash,
+  verify as argon2Verify,
+  parseOptions,
+  type Options as Argon2Options,
+} from '@node-rs/argon2'
+
+import { isAuthError } from '../errors/auth-error.ts'
+import { createSemaphore } from '../internal/create-semaphore.ts'
+
+// OWASP Password Storage Cheat Sheet, argon2id minimum: m=19 MiB, t=2, p=1.
+const MIN_MEMORY_COST = 19_456
+const MIN_TIME_COST = 2
+// @node-rs/argon2's const enums cannot be read under isolatedModules; these are their values
+// for Algorithm.Argon2id and Version.V0x13.
+const ARGON2ID = 2
+const VERSION_0X13 = 1
+
+export interface PasswordHasherOptions {
+  /** KiB; at least 19456 (the default). */
+  memoryCost?: number | undefined
+  /** Passes; at least 2 (the default). */
+  timeCost?: number | undefined
+  /** Default 1. */
+  parallelism?: number | undefined
+  /** Hashes running at once; default one fewer than the CPUs, at least 1. */
+  maxConcurrent?: number | undefined
+  /** Hashes waiting for a slot before `overloaded`; default 64. */
+  maxQueue?: number | undefined
+  /**
+   * Allows parameters below OWASP's minimum. For tests only: production code never sets it.
+   */
+  unsafeTestParameters?: true | undefined
+}
+
+export interface PasswordHasher {
+  /** An argon2id PHC string of the NFKC-normalised password. */
+  hash(password: string): Promise<string>
+  /** A malformed stored hash gives `{ valid: false }`; it never throws for that. */
+  verify(hash: string, password: string): Promise<{ valid: boolean; needsRehash: boolean }>
+  /** Spends the time of one verification, for accounts that do not exist. */
+  verifyDummy(password: string): Promise<void>
+}
+
+function integer(
+  name: string,
+  value: number | undefined,
+  { fallback, min }: { fallback: number; min: number },
+): number {
+  const result = value ?? fallback
+  if (!Number.isSafeInteger(result) || result < min) {
+    throw new TypeError(`${name} must be an integer of at least ${min}`)
+  }
+  return result
+}
+
+export function createPasswordHasher(options: PasswordHasherOptions = {}): PasswordHasher {
+  const unsafe = options.unsafeTestParameters === true
+  const memoryCost = integer('memoryCost', options.memoryCost, {
+    fallback: MIN_MEMORY_COST,
+    min: unsafe ? 8 : MIN_MEMORY_COST,
+  })
+  const timeCost = integer('timeCost', options.timeCost, {
+    fallback: MIN_TIME_COST,
+    min: unsafe ? 1 : MIN_TIME_COST,
+  })
+  const parallelism = integer('parallelism', options.parallelism, { fallback: 1, min: 1 })
+  if (parallelism > 255) throw new TypeError('parallelism must be at most 255')
+  const maxConcurrent = integer('maxConcurrent', options.maxConcurrent, {
+    fallback: Math.max(1, availableParallelism() - 1),
+    min: 1,
+  })
+  const maxQueue = integer('maxQueue', options.maxQueue, { fallback: 64, min: 0 })
+  const semaphore = createSemaphore({ maxConcurrent, maxQueue })
+  // argon2id and version 0x13 are the library's defaults; a test pins the PHC prefix.
+  const params: Argon2Options = { memoryCost, timeCost, parallelism }
+
+  let dummyHash: Promise<string> | undefined
+
+  const needsRehash = (stored: string): boolean => {
+    const parsed = parseOptions(stored)
+    return (
+      (parsed.algorithm as number) !== ARGON2ID ||
+      (parsed.version as number) !== VERSION_0X13 ||
+      parsed.memoryCost !== memoryCost ||
+      parsed.timeCost !== timeCost ||
+      parsed.parallelism !== parallelism
+    )
+  }
+
+  const checkPassword = (password: unknown): string => {
+    if (typeof password !== 'string') throw new TypeError('password must be a string')
+    return password.normalize('NFKC')
+  }
+
+  return {
+    hash(password) {
+      const normalized = checkPassword(password)
+      return semaphore.run(() => argon2Hash(normalized, params))
+    },
+
+    async verify(stored, password) {
+      const normalized = checkPassword(password)
+      if (typeof stored !== 'string' || !stored.startsWith('$argon2')) {
+        return { valid: false, needsRehash: false }
+      }
+      let valid: boolean
+      try {
+        valid = await semaphore.run(() => argon2Verify(stored, normalized))
+      } catch (error) {
+        // Overload must reach the caller; a stored hash argon2 cannot read is simply no match.
+        if (isAuthError(error)) throw error
+        return { valid: false, needsRehash: false }
+      }
+      return { valid, needsRehash: valid && needsRehash(stored) }
+    },
+
+    async verifyDummy(password) {
+      const normalized = checkPassword(password)
+      dummyHash ??= semaphore
+        .run(() => argon2Hash(randomBytes(32).toString('base64url'), params))
+        .catch((error: unknown) => {
+          dummyHash = undefined
+          throw error
+        })
+      const stored = await dummyHash
+      await semaphore.run(() => argon2Verify(stored, normalized))
+    },
+  }
+}
