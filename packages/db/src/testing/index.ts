@@ -1,0 +1,5 @@
+export { createTestDatabase } from './create-test-database.ts'
+export type { TestDatabase, TestDatabaseOptions } from './create-test-database.ts'
+export { POSTGRES_SKIPPED, testBackends } from './test-backends.ts'
+export type { TestBackend } from './test-backends.ts'
+export { truncateAll } from './truncate-all.ts'
