@@ -18,7 +18,8 @@ function selects(
 
 /**
  * Revokes the selected live families and all their unrevoked tokens; returns the ids of the
- * families it revoked. Run it inside a transaction.
+ * families it revoked. Run it inside a transaction. The family row is what every rotation
+ * re-checks under its lock: once it is revoked, nothing of the family rotates.
  *
  * Order matters twice. The token rows are revoked first because they are what rotation's
  * compare-and-swap checks under its row lock, so a rotation racing this revocation either
@@ -56,5 +57,26 @@ export async function revokeFamilies(
     .where((eb) => selects(eb, selection, now))
     .returning('id')
     .execute()
-  return revoked.map((row) => row.id)
+  const familyIds = revoked.map((row) => row.id)
+  if (familyIds.length > 0) {
+    // A rotation that won before the family row was revoked committed its successor after the
+    // first sweep's snapshot: sweep again. A token still locked now belongs to a rotation that
+    // waits for the family row we hold and fails its re-check once we commit; waiting for it
+    // would deadlock, so it is skipped.
+    await trx
+      .updateTable('refresh_token')
+      .set({ revoked_at: now, revoke_reason: reason })
+      .where('id', 'in', (eb) =>
+        eb
+          .selectFrom('refresh_token')
+          .select('id')
+          .where('family_id', 'in', familyIds)
+          .where('revoked_at', 'is', null)
+          .orderBy('id')
+          .forUpdate()
+          .skipLocked(),
+      )
+      .execute()
+  }
+  return familyIds
 }

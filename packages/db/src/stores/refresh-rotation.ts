@@ -94,15 +94,16 @@ function subjectOf(row: SubjectColumns): RotationSubject {
 /**
  * The happy path as ONE statement (one round trip, atomic): compare-and-swap `used_at` on the
  * presented token if it is unused, unrevoked, unexpired, in a live family whose subject is
- * active; insert the successor (its expiry capped by the family's absolute lifetime); touch the
- * family; and read the subject. Nothing is read first and decided later: concurrent callers
+ * active; touch the family; insert the successor (its expiry capped by the family's absolute
+ * lifetime); and read the subject. Nothing is read first and decided later: concurrent callers
  * queue on the token's row lock and, once the winner commits, PostgreSQL re-checks the
  * condition on the new row version, so exactly one of them matches.
  *
- * The family is touched with its own liveness condition: that UPDATE locks the family row and
- * re-checks it on the latest version, which closes the window in which the first CTE's join saw
- * a family that a concurrent revocation has since revoked. If it no longer matches, no row is
- * returned and the caller's slow path answers `revoked`.
+ * The family is touched with its own liveness condition, and the successor is inserted only if
+ * that matched: the UPDATE locks the family row and re-checks it on its latest version, which
+ * closes the window in which the first CTE's join saw a family that a concurrent revocation has
+ * since revoked. Then no successor exists, no row is returned, and the slow path says `revoked`.
+ * Locks are taken token first, family second, as in {@link revokeFamilies}.
  */
 async function rotateInOneStatement(db: Kysely<Database>, input: RotateRefreshTokenInput) {
   const { presentedHash, successorHash, now, ttlMs } = input
@@ -144,26 +145,7 @@ async function rotateInOneStatement(db: Kysely<Database>, input: RotateRefreshTo
             ),
           ),
         )
-        .returning(['t.id', 't.family_id', 'f.expires_at as family_expires_at']),
-    )
-    .with('child', (qb) =>
-      qb
-        .insertInto('refresh_token')
-        .columns(['family_id', 'token_hash', 'parent_id', 'issued_at', 'expires_at'])
-        .expression((eb) =>
-          eb
-            .selectFrom('used')
-            .select([
-              'used.family_id',
-              sql<string>`${successorHash}::text`.as('token_hash'),
-              'used.id',
-              sql<Date>`${now}::timestamptz`.as('issued_at'),
-              sql<Date>`least(${successorExpiry}::timestamptz, used.family_expires_at)`.as(
-                'expires_at',
-              ),
-            ]),
-        )
-        .returning(['parent_id', 'expires_at']),
+        .returning(['t.id', 't.family_id']),
     )
     .with('family', (qb) =>
       qb
@@ -183,7 +165,26 @@ async function rotateInOneStatement(db: Kysely<Database>, input: RotateRefreshTo
           'refresh_family.client_id',
           'refresh_family.audience',
           'refresh_family.scope',
+          'refresh_family.expires_at',
         ]),
+    )
+    .with('child', (qb) =>
+      qb
+        .insertInto('refresh_token')
+        .columns(['family_id', 'token_hash', 'parent_id', 'issued_at', 'expires_at'])
+        .expression((eb) =>
+          eb
+            .selectFrom('family')
+            .innerJoin('used', 'used.family_id', 'family.id')
+            .select([
+              'family.id',
+              sql<string>`${successorHash}::text`.as('token_hash'),
+              'used.id as parent_id',
+              sql<Date>`${now}::timestamptz`.as('issued_at'),
+              sql<Date>`least(${successorExpiry}::timestamptz, family.expires_at)`.as('expires_at'),
+            ]),
+        )
+        .returning(['parent_id', 'expires_at']),
     )
     .selectFrom('used')
     .innerJoin('child', 'child.parent_id', 'used.id')
@@ -203,8 +204,21 @@ async function rotateInOneStatement(db: Kysely<Database>, input: RotateRefreshTo
     .executeTakeFirst()
 }
 
-/** The presented token, locked, with its family, subject and successor (if any). */
+/**
+ * Locks the presented token's row, then reads it with its family, subject and successor (if
+ * any). Two statements on purpose: under READ COMMITTED a `SELECT … FOR UPDATE` that waited for
+ * the lock re-reads the locked row but not the rows it is joined with, so the family would be
+ * seen as it was before the transaction we waited for (a concurrent reuse detection) revoked
+ * it. The second statement takes a new snapshot, after the lock is ours.
+ */
 async function lockPresented(trx: Kysely<Database>, presentedHash: string) {
+  const locked = await trx
+    .selectFrom('refresh_token')
+    .select('id')
+    .where('token_hash', '=', presentedHash)
+    .forUpdate()
+    .executeTakeFirst()
+  if (!locked) return undefined
   return trx
     .selectFrom('refresh_token as t')
     .innerJoin('refresh_family as f', 'f.id', 't.family_id')
@@ -234,8 +248,7 @@ async function lockPresented(trx: Kysely<Database>, presentedHash: string) {
       'child.used_at as child_used_at',
       'child.revoked_at as child_revoked_at',
     ])
-    .where('t.token_hash', '=', presentedHash)
-    .forUpdate('t')
+    .where('t.id', '=', locked.id)
     .executeTakeFirst()
 }
 
