@@ -23,7 +23,13 @@ export function isCanonicalBase64url(text: string, start = 0, end = text.length)
   return (last & (rest === 2 ? 0x0f : 0x03)) === 0
 }
 
-/** Decodes canonical base64url, or returns undefined for anything else. */
+/**
+ * Decodes canonical base64url, or returns undefined for anything else. Buffer's decoder skips
+ * foreign characters, padding and spare bits, and its encoder writes the one canonical form, so
+ * a string is canonical exactly when it survives the round trip. Both steps are native, which
+ * makes this several times faster than {@link isCanonicalBase64url} on long segments.
+ */
 export function decodeBase64url(text: string): Buffer | undefined {
-  return isCanonicalBase64url(text) ? Buffer.from(text, 'base64url') : undefined
+  const bytes = Buffer.from(text, 'base64url')
+  return bytes.toString('base64url') === text ? bytes : undefined
 }

@@ -3,14 +3,12 @@ import { isUtf8 } from 'node:buffer'
 import { countTopLevelMembers } from './count-top-level-members.ts'
 
 /**
- * Decodes a canonical base64url segment holding a UTF-8 JSON object without duplicate member
- * names, or returns undefined. The caller has already checked the segment's alphabet.
+ * Parses UTF-8 bytes holding a JSON object without duplicate member names, or returns undefined.
  */
 export function parseJsonObject(
-  segment: string,
+  bytes: Buffer,
   maxBytes: number,
 ): { readonly value: Record<string, unknown>; readonly names: readonly string[] } | undefined {
-  const bytes = Buffer.from(segment, 'base64url')
   if (bytes.length > maxBytes) return undefined
   const text = bytes.toString('utf8')
   // Buffer turns invalid UTF-8 into U+FFFD silently; look closer only when one shows up.

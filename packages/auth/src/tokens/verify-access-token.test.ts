@@ -506,7 +506,10 @@ describe.each(ALGORITHMS)('verifyAccessToken with %s', (alg) => {
 
     it('never accepts random strings and throws only AuthError', () => {
       const { service } = serviceFor(keys)
-      const segment = fc.string({ unit: fc.constantFrom(...'AQgw_-az09.'.split('')), maxLength: 60 })
+      const segment = fc.string({
+        unit: fc.constantFrom(...'AQgw_-az09.'.split('')),
+        maxLength: 60,
+      })
       fc.assert(
         fc.property(
           fc.oneof(

@@ -33,7 +33,7 @@
  */
 import type { Clock } from '../clock/clock.ts'
 import { AuthError, type TokenErrorCode } from '../errors/auth-error.ts'
-import { isCanonicalBase64url } from '../internal/base64url.ts'
+import { decodeBase64url } from '../internal/base64url.ts'
 import type { VerificationKey } from '../internal/key-material.ts'
 import { parseJsonObject } from '../internal/parse-json-object.ts'
 import type { AccessTokenClaims } from './access-token-claims.ts'
@@ -106,35 +106,15 @@ export function verifyAccessToken(
   if (dot2 === -1 || token.includes('.', dot2 + 1)) {
     fail('malformed_token', 'A compact JWS has exactly three segments')
   }
-  if (
-    !isCanonicalBase64url(token, 0, dot1) ||
-    !isCanonicalBase64url(token, dot1 + 1, dot2) ||
-    !isCanonicalBase64url(token, dot2 + 1, token.length)
-  ) {
+  const payloadBytes = decodeBase64url(token.slice(dot1 + 1, dot2))
+  const signature = decodeBase64url(token.slice(dot2 + 1))
+  if (payloadBytes === undefined || signature === undefined) {
     fail('malformed_token', 'Each segment must be canonical unpadded base64url')
   }
 
   // 2. Header.
-  const parsedHeader = parseJsonObject(token.slice(0, dot1), MAX_HEADER_BYTES)
-  if (parsedHeader === undefined) fail('malformed_token', 'The header is not a valid JSON object')
-  const header = parsedHeader.value
-  const alg = header['alg']
-  if (typeof alg !== 'string') fail('malformed_token', 'The header has no "alg"')
-  if (alg.length === 4 && alg.toLowerCase() === 'none') {
-    fail('unsupported_algorithm', 'Unsecured tokens (alg "none") are refused')
-  }
-  for (const name of parsedHeader.names) {
-    if (FORBIDDEN_HEADER_MEMBERS.has(name))
-      fail('malformed_token', `Header member "${name}" is refused`)
-  }
-  const typ = header['typ']
-  if (typeof typ !== 'string' || !isAccessTokenType(typ)) {
-    fail('wrong_type', 'The header "typ" must be "at+jwt"')
-  }
-  const kid = header['kid']
-  if (typeof kid !== 'string' || kid.length === 0 || kid.length > MAX_KID_LENGTH) {
-    fail('malformed_token', 'The header "kid" must be a string of 1 to 256 characters')
-  }
+  const encodedHeader = token.slice(0, dot1)
+  const { alg, kid } = headerCache.get(encodedHeader) ?? readHeader(encodedHeader)
   const key = context.findKey(kid)
   if (key === undefined) fail('invalid_signature', 'No key has this "kid"')
 
@@ -143,12 +123,11 @@ export function verifyAccessToken(
 
   // 4. Signature, before anything in the payload is trusted.
   const signingInput = Buffer.from(token.slice(0, dot2), 'latin1')
-  const signature = Buffer.from(token.slice(dot2 + 1), 'base64url')
   if (!key.verify(signingInput, signature))
     fail('invalid_signature', 'The signature does not verify')
 
   // 5. Payload.
-  const parsedPayload = parseJsonObject(token.slice(dot1 + 1, dot2), MAX_TOKEN_LENGTH)
+  const parsedPayload = parseJsonObject(payloadBytes, MAX_TOKEN_LENGTH)
   if (parsedPayload === undefined) fail('malformed_token', 'The payload is not a valid JSON object')
   const payload = parsedPayload.value
 
@@ -204,6 +183,50 @@ export function verifyAccessToken(
   if (scope !== undefined) claims.scope = scope
   if (tid !== undefined) claims.tid = tid
   return Object.freeze(claims)
+}
+
+interface CheckedHeader {
+  readonly alg: string
+  readonly kid: string
+}
+
+// All tokens of one key share one header segment, so the outcome of the header checks is kept
+// for the exact string: a pure function of it, independent of keys and time. Only headers that
+// passed are kept, at most HEADER_CACHE_SIZE of them (oldest out first).
+const HEADER_CACHE_SIZE = 64
+const headerCache = new Map<string, CheckedHeader>()
+
+function readHeader(encoded: string): CheckedHeader {
+  const bytes = decodeBase64url(encoded)
+  if (bytes === undefined)
+    fail('malformed_token', 'Each segment must be canonical unpadded base64url')
+  const parsed = parseJsonObject(bytes, MAX_HEADER_BYTES)
+  if (parsed === undefined) fail('malformed_token', 'The header is not a valid JSON object')
+  const header = parsed.value
+  const alg = header['alg']
+  if (typeof alg !== 'string') fail('malformed_token', 'The header has no "alg"')
+  if (alg.length === 4 && alg.toLowerCase() === 'none') {
+    fail('unsupported_algorithm', 'Unsecured tokens (alg "none") are refused')
+  }
+  for (const name of parsed.names) {
+    if (FORBIDDEN_HEADER_MEMBERS.has(name))
+      fail('malformed_token', `Header member "${name}" is refused`)
+  }
+  const typ = header['typ']
+  if (typeof typ !== 'string' || !isAccessTokenType(typ)) {
+    fail('wrong_type', 'The header "typ" must be "at+jwt"')
+  }
+  const kid = header['kid']
+  if (typeof kid !== 'string' || kid.length === 0 || kid.length > MAX_KID_LENGTH) {
+    fail('malformed_token', 'The header "kid" must be a string of 1 to 256 characters')
+  }
+  const checked: CheckedHeader = Object.freeze({ alg, kid })
+  if (headerCache.size >= HEADER_CACHE_SIZE) {
+    const oldest = headerCache.keys().next()
+    if (oldest.done !== true) headerCache.delete(oldest.value)
+  }
+  headerCache.set(encoded, checked)
+  return checked
 }
 
 function isAccessTokenType(typ: string): boolean {
