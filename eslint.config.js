@@ -5,7 +5,14 @@ import tseslint from 'typescript-eslint'
 
 export default tseslint.config(
   {
-    ignores: ['**/node_modules/**', '**/dist/**', '**/.data/**', '**/reports/**', '**/*.js', '**/*.mjs'],
+    ignores: [
+      '**/node_modules/**',
+      '**/dist/**',
+      '**/.data/**',
+      '**/reports/**',
+      '**/*.js',
+      '**/*.mjs',
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
@@ -26,6 +33,7 @@ export default tseslint.config(
         { prefer: 'type-imports', fixStyle: 'separate-type-imports' },
       ],
       '@typescript-eslint/switch-exhaustiveness-check': 'error',
+      '@typescript-eslint/no-confusing-void-expression': ['error', { ignoreArrowShorthand: true }],
       '@typescript-eslint/no-non-null-assertion': 'error',
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-unused-vars': [
@@ -36,7 +44,11 @@ export default tseslint.config(
       'max-params': ['error', 3],
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['@warden/*/src/**'], message: 'Import a package through its entry.' }] },
+        {
+          patterns: [
+            { group: ['@warden/*/src/**'], message: 'Import a package through its entry.' },
+          ],
+        },
       ],
       'no-restricted-properties': [
         'error',
@@ -46,6 +58,13 @@ export default tseslint.config(
           message: 'Only apps/*/src/config.ts reads the environment; pass configuration in.',
         },
       ],
+    },
+  },
+  {
+    // The Bun entry is typed against Bun's globals, in its own tsconfig.
+    files: ['apps/*/src/main.bun.ts'],
+    languageOptions: {
+      parserOptions: { projectService: false, project: './apps/server/tsconfig.bun.json' },
     },
   },
   {
@@ -67,7 +86,14 @@ export default tseslint.config(
     },
   },
   {
-    files: ['**/config.ts', '**/tests/**/*.ts', '**/*.test.ts', '**/bench/**/*.ts', '**/scripts/**/*.ts', '**/vitest.config.ts'],
+    files: [
+      '**/config.ts',
+      '**/tests/**/*.ts',
+      '**/*.test.ts',
+      '**/bench/**/*.ts',
+      '**/scripts/**/*.ts',
+      '**/vitest.config.ts',
+    ],
     rules: { 'no-restricted-properties': 'off' },
   },
   prettier,

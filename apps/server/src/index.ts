@@ -1,1 +1,9 @@
-export {}
+export { createApp } from './app.ts'
+export type { AppOptions, WardenApp } from './app.ts'
+export { ConfigError, parseConfig } from './config.ts'
+export type { Config } from './config.ts'
+export { createLogger } from './logger.ts'
+export type { Logger, LogLevel } from './logger.ts'
+export { startWarden } from './start-warden.ts'
+export type { Warden } from './start-warden.ts'
+export { MAX_BATCH_SIZE } from './http/trpc.ts'

@@ -1,0 +1,90 @@
+import { Hono, type Context } from 'hono'
+import { cors } from 'hono/cors'
+import { HTTPException } from 'hono/http-exception'
+
+import type { ApiServices } from '@warden/api'
+
+import type { Config } from './config.ts'
+import type { AppEnv } from './http/app-env.ts'
+import { securityHeaders } from './http/security-headers.ts'
+import { handleTrpc } from './http/trpc.ts'
+import { oauthRoutes } from './oauth/routes.ts'
+
+/** What `createApp` needs; built by `startWarden`, or by a test. */
+export interface AppOptions {
+  readonly config: Config
+  readonly services: ApiServices
+  /** The socket's remote address; runtime-specific, so the entry point provides it. */
+  readonly socketAddress?: (c: Context<AppEnv>) => string | undefined
+}
+
+/**
+ * The Hono app: tRPC under `/trpc`, health, JWKS, OAuth metadata and token endpoint, and a 404
+ * for anything else. No `listen` here: tests call `app.request()`, entries serve it.
+ */
+export function createApp(options: AppOptions) {
+  const { config, services } = options
+  const socketAddress = options.socketAddress ?? (() => undefined)
+  const { logger } = services
+  const app = new Hono<AppEnv>()
+
+  app.use(async (c, next) => {
+    const started = performance.now()
+    await next()
+    // One line per request. The path only: a query string could carry anything.
+    logger.info('request', {
+      method: c.req.method,
+      path: c.req.path,
+      status: c.res.status,
+      ms: Math.round((performance.now() - started) * 10) / 10,
+      ...(c.get('userId') === undefined ? {} : { userId: c.get('userId') }),
+      ...(c.get('authError') === undefined ? {} : { authError: c.get('authError') }),
+    })
+  })
+  app.use(securityHeaders(config))
+
+  const allowed = new Set(config.corsOrigins)
+  app.use(
+    '/trpc/*',
+    cors({
+      origin: (origin) => (allowed.has(origin) ? origin : null),
+      credentials: true,
+      allowMethods: ['GET', 'POST', 'OPTIONS'],
+      allowHeaders: ['authorization', 'content-type', 'trpc-accept', 'x-trpc-source'],
+      exposeHeaders: ['www-authenticate', 'retry-after', 'date'],
+      maxAge: 600,
+    }),
+  )
+  app.use('/.well-known/*', cors({ origin: '*', allowMethods: ['GET'] }))
+
+  app.get('/health', (c) => c.json({ status: 'ok' }))
+  app.get('/health/ready', async (c) => {
+    try {
+      await Promise.race([
+        services.db.ping(),
+        new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), 2000).unref()),
+      ])
+      return c.json({ status: 'ready' })
+    } catch {
+      return c.json({ status: 'unavailable' }, 503)
+    }
+  })
+
+  app.get('/.well-known/jwks.json', (c) => {
+    c.header('cache-control', 'public, max-age=300')
+    return c.json(services.tokens.keys.publicJwks())
+  })
+  app.route('/', oauthRoutes({ config, services, socketAddress }))
+
+  app.all('/trpc/*', handleTrpc({ config, services, socketAddress }))
+
+  app.notFound((c) => c.json({ error: 'not_found' }, 404))
+  app.onError((error, c) => {
+    if (error instanceof HTTPException) return error.getResponse()
+    logger.error('unhandled error', { path: c.req.path, error: error.message })
+    return c.json({ error: 'internal_error' }, 500)
+  })
+  return app
+}
+
+export type WardenApp = ReturnType<typeof createApp>

@@ -1,0 +1,318 @@
+import { randomBytes } from 'node:crypto'
+import { readFile, rename, writeFile } from 'node:fs/promises'
+import { parseArgs } from 'node:util'
+
+import { ROLES, scopeForRoles } from '@warden/api'
+import {
+  checkPasswordPolicy,
+  createPasswordHasher,
+  generateKeySet,
+  loadKeySet,
+  rotateKeySet,
+  type SigningAlgorithm,
+} from '@warden/auth'
+import {
+  createDatabase,
+  createServiceClient,
+  createUser,
+  findUserByEmail,
+  findUserById,
+  migrateToLatest,
+  pruneExpired,
+  recordAuditEvent,
+  registerUser,
+  revokeAllFamilies,
+  setTokensValidAfter,
+  type WardenDatabase,
+} from '@warden/db'
+
+import { ConfigError, configFromProcess } from './config.ts'
+
+const HELP = `Usage: pnpm warden <command> [options]
+
+Commands:
+  migrate                                   apply pending database migrations
+  keys generate --alg EdDSA|ES256|RS256|HS256 [--kid K]
+                                            print a new private JWK Set to stdout
+  keys rotate [--file F] [--alg A]          put a new signing key in front of the set in F
+                                            (default: AUTH_SIGNING_KEYS_FILE), keep the old one
+                                            verify-only, drop keys retired over an hour ago
+  users create --email E --password-stdin --role R [--role R2] [--tenant T]
+                                            create a user (in tenant T, else a new tenant)
+  clients create --id ID --audience A [--audience A2] [--scope S]
+                                            create a service client; prints its secret once
+  sessions revoke --user ID|EMAIL           end every session and access token of a user
+  prune                                     delete expired tokens, revocations and attempts
+
+Configuration comes from the environment, as for the server (DATABASE_URL, WARDEN_DATA_DIR, …).`
+
+class UsageError extends Error {}
+
+const ALGORITHMS: readonly SigningAlgorithm[] = ['EdDSA', 'ES256', 'RS256', 'HS256']
+
+function algorithm(value: string | undefined, fallback?: SigningAlgorithm): SigningAlgorithm {
+  const alg = value ?? fallback
+  if (alg === undefined) throw new UsageError('--alg is required (EdDSA, ES256, RS256 or HS256)')
+  const match = ALGORITHMS.find((candidate) => candidate === alg)
+  if (!match) throw new UsageError(`--alg must be one of ${ALGORITHMS.join(', ')}`)
+  return match
+}
+
+async function readStdin(): Promise<string> {
+  if (process.stdin.isTTY) throw new UsageError('--password-stdin reads the password from a pipe')
+  const chunks: Buffer[] = []
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer)
+  return Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '')
+}
+
+async function withDatabase<T>(run: (db: WardenDatabase) => Promise<T>): Promise<T> {
+  const config = configFromProcess()
+  const db = await createDatabase({ url: config.databaseUrl, dataDir: config.dataDir })
+  try {
+    await migrateToLatest(db.kysely)
+    return await run(db)
+  } finally {
+    await db.close()
+  }
+}
+
+const out = (line: string) => process.stdout.write(`${line}\n`)
+const note = (line: string) => process.stderr.write(`${line}\n`)
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      help: { type: 'boolean', short: 'h' },
+      alg: { type: 'string' },
+      kid: { type: 'string' },
+      file: { type: 'string' },
+      email: { type: 'string' },
+      'password-stdin': { type: 'boolean' },
+      password: { type: 'string' },
+      role: { type: 'string', multiple: true },
+      tenant: { type: 'string' },
+      id: { type: 'string' },
+      audience: { type: 'string', multiple: true },
+      scope: { type: 'string' },
+      user: { type: 'string' },
+    },
+  })
+  const command = positionals.join(' ')
+  if (values.help || command === '' || command === 'help') {
+    out(HELP)
+    return command === '' && !values.help ? 2 : 0
+  }
+  if (values.password !== undefined) {
+    throw new UsageError(
+      'passwords are never taken as arguments (they end up in shell history); use --password-stdin',
+    )
+  }
+
+  switch (command) {
+    case 'migrate': {
+      const config = configFromProcess()
+      const db = await createDatabase({ url: config.databaseUrl, dataDir: config.dataDir })
+      try {
+        const { applied } = await migrateToLatest(db.kysely)
+        note(applied.length === 0 ? 'Database is up to date.' : `Applied: ${applied.join(', ')}`)
+      } finally {
+        await db.close()
+      }
+      return 0
+    }
+
+    case 'keys generate': {
+      const set = await generateKeySet(
+        algorithm(values.alg),
+        values.kid === undefined ? {} : { kid: values.kid },
+      )
+      out(JSON.stringify(set, null, 2))
+      note(
+        'This is a PRIVATE key set: store it as a secret (AUTH_SIGNING_KEYS or a 0600 file for AUTH_SIGNING_KEYS_FILE).',
+      )
+      return 0
+    }
+
+    case 'keys rotate': {
+      const config = configFromProcess()
+      const file =
+        values.file ?? (config.signingKeys.source === 'file' ? config.signingKeys.path : undefined)
+      if (file === undefined)
+        throw new UsageError('--file is required (or set AUTH_SIGNING_KEYS_FILE)')
+      const current = JSON.parse(await readFile(file, 'utf8')) as Parameters<typeof rotateKeySet>[0]
+      const currentSet = await loadKeySet(current)
+      const now = Date.now()
+      // Keep a retired key until every token it signed has expired: the longest access-token
+      // lifetime, plus the allowed skew.
+      const keepSeconds = Math.max(3600, config.accessTokenTtl) + config.clockSkew
+      const rotated = await rotateKeySet(current, {
+        alg: algorithm(values.alg, currentSet.signingKey.alg),
+        now,
+        dropRetiredBefore: Math.floor(now / 1000) - keepSeconds,
+      })
+      await loadKeySet({ keys: rotated.keys }) // never write a set the server would refuse
+      const temporary = `${file}.${randomBytes(4).toString('hex')}.tmp`
+      await writeFile(temporary, `${JSON.stringify({ keys: rotated.keys }, null, 2)}\n`, {
+        mode: 0o600,
+      })
+      await rename(temporary, file)
+      note(`New signing key: ${rotated.added}`)
+      if (rotated.retired.length > 0) note(`Now verify-only: ${rotated.retired.join(', ')}`)
+      if (rotated.dropped.length > 0)
+        note(`Dropped (every token they signed has expired): ${rotated.dropped.join(', ')}`)
+      note('Restart or redeploy the servers to load it; other services pick it up from the JWKS.')
+      await withDatabase((db) =>
+        recordAuditEvent(db.kysely, {
+          type: 'key_rotated',
+          at: new Date(now),
+          details: {
+            added: rotated.added,
+            retired: rotated.retired.join(' '),
+            dropped: rotated.dropped.join(' '),
+          },
+        }),
+      )
+      return 0
+    }
+
+    case 'users create': {
+      if (values.email === undefined) throw new UsageError('--email is required')
+      if (!values['password-stdin']) throw new UsageError('--password-stdin is required')
+      const roles = values.role ?? ['member']
+      const unknown = roles.filter((role) => !(ROLES as readonly string[]).includes(role))
+      if (unknown.length > 0)
+        throw new UsageError(`unknown role(s): ${unknown.join(', ')} (known: ${ROLES.join(', ')})`)
+      const password = await readStdin()
+      const policy = checkPasswordPolicy(password, { context: [values.email.split('@')[0] ?? ''] })
+      if (!policy.ok) throw new UsageError(`password refused: ${policy.reason}`)
+      const passwordHash = await createPasswordHasher().hash(policy.normalized)
+      const email = values.email
+      const tenantId = values.tenant
+      return withDatabase(async (db) => {
+        const now = new Date()
+        const result =
+          tenantId === undefined
+            ? await registerUser(db.kysely, {
+                email,
+                passwordHash,
+                tenantName: email.split('@')[0] ?? email,
+                roles,
+                now,
+              })
+            : await createUser(db.kysely, { email, passwordHash, tenantId, roles, now })
+        if (!result.ok) {
+          note(`A user with the email ${email} already exists.`)
+          return 1
+        }
+        out(
+          JSON.stringify({
+            id: result.user.id,
+            email: result.user.email,
+            roles,
+            tenantId: result.user.tenantId,
+            scope: scopeForRoles(roles),
+          }),
+        )
+        return 0
+      })
+    }
+
+    case 'clients create': {
+      const id = values.id
+      if (id === undefined || !/^[A-Za-z0-9._-]{3,64}$/.test(id)) {
+        throw new UsageError('--id is required: 3 to 64 of A-Z a-z 0-9 . _ -')
+      }
+      const audiences = values.audience ?? []
+      if (audiences.length === 0)
+        throw new UsageError('--audience is required (repeat it for several)')
+      const scopes = [...new Set((values.scope ?? '').split(/[\s,]+/).filter(Boolean))]
+      const secret = `wcs_${randomBytes(32).toString('base64url')}`
+      const secretHash = await createPasswordHasher().hash(secret)
+      return withDatabase(async (db) => {
+        const result = await createServiceClient(db.kysely, {
+          id,
+          secretHash,
+          audiences,
+          scopes,
+          now: new Date(),
+        })
+        if (!result.ok) {
+          note(`A client with the id ${id} already exists.`)
+          return 1
+        }
+        out(
+          JSON.stringify({
+            client_id: id,
+            client_secret: secret,
+            audiences,
+            scope: scopes.join(' '),
+          }),
+        )
+        note(
+          'The secret is shown once and stored only as an argon2id hash. Keep it in a secret store.',
+        )
+        return 0
+      })
+    }
+
+    case 'sessions revoke': {
+      const who = values.user
+      if (who === undefined) throw new UsageError('--user is required (an id or an email)')
+      return withDatabase(async (db) => {
+        const user = who.includes('@')
+          ? await findUserByEmail(db.kysely, who)
+          : await findUserById(db.kysely, who)
+        if (!user) {
+          note(`No user ${who}.`)
+          return 1
+        }
+        const now = new Date()
+        await setTokensValidAfter(db.kysely, { userId: user.id, at: now })
+        const families = await revokeAllFamilies(db.kysely, {
+          userId: user.id,
+          reason: 'revoked_by_admin',
+          now,
+        })
+        await recordAuditEvent(db.kysely, {
+          type: 'logout_all',
+          at: now,
+          actorUserId: user.id,
+          reason: 'cli',
+          details: { sessions: families },
+        })
+        note(
+          `Revoked ${families} session(s) and every access token issued to ${user.email} before now.`,
+        )
+        return 0
+      })
+    }
+
+    case 'prune':
+      return withDatabase(async (db) => {
+        out(JSON.stringify(await pruneExpired(db.kysely, { now: new Date() })))
+        return 0
+      })
+
+    default:
+      throw new UsageError(`unknown command: ${command}`)
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    if (error instanceof UsageError || error instanceof ConfigError) {
+      process.stderr.write(
+        `warden: ${error.message}\n\n${error instanceof UsageError ? 'See pnpm warden --help.\n' : ''}`,
+      )
+      process.exit(2)
+    }
+    const message = error instanceof Error ? error.message : String(error)
+    process.stderr.write(`warden: ${message}\n`)
+    process.exit(1)
+  },
+)

@@ -1,0 +1,163 @@
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+
+import { appRouter } from '@warden/api'
+import {
+  createManualClock,
+  createPasswordHasher,
+  generateKeySet,
+  type SigningAlgorithm,
+} from '@warden/auth'
+import { createTestDatabase, type TestBackend } from '@warden/db/testing'
+
+import { createLogger, parseConfig, startWarden } from '../src/index.ts'
+
+export const START = Date.UTC(2026, 10, 23, 12, 0, 0)
+
+/** Fast argon2 parameters for tests that are not about hashing cost. */
+export const testPasswords = () =>
+  createPasswordHasher({
+    memoryCost: 1024,
+    timeCost: 1,
+    parallelism: 1,
+    unsafeTestParameters: true,
+  })
+
+export interface TestWardenOptions {
+  backend: TestBackend
+  alg?: SigningAlgorithm
+  env?: Record<string, string>
+  /** Real argon2id parameters instead of the fast test ones. */
+  realPasswords?: boolean
+  /** Shares an existing database (two instances on one database). */
+  database?: Awaited<ReturnType<typeof createTestDatabase>>
+  ip?: string
+}
+
+export type TestWarden = Awaited<ReturnType<typeof startTestWarden>>
+
+/**
+ * Starts a complete Warden in process on a fresh database of the given backend, with a manual
+ * clock, captured log lines and helpers that speak tRPC over `app.request` (no port).
+ */
+export async function startTestWarden(options: TestWardenOptions) {
+  const ownDatabase = options.database === undefined
+  const database = options.database ?? (await createTestDatabase(options.backend))
+  const keys = await generateKeySet(options.alg ?? 'EdDSA')
+  const clock = createManualClock(START)
+  const logLines: string[] = []
+  const config = parseConfig(
+    {
+      AUTH_SIGNING_KEYS: JSON.stringify(keys),
+      LOG_LEVEL: 'info',
+      CORS_ORIGINS: 'https://app.example',
+      ...options.env,
+    },
+    { cwd: mkdtempSync(join(tmpdir(), 'warden-test-')) },
+  )
+  const logger = createLogger({
+    level: 'info',
+    write: (line) => logLines.push(line),
+    now: () => clock.now(),
+  })
+  const warden = await startWarden(config, {
+    db: database,
+    clock,
+    logger,
+    passwords: options.realPasswords ? createPasswordHasher() : testPasswords(),
+    socketAddress: () => options.ip ?? '203.0.113.7',
+  })
+  const base = 'http://localhost:3000'
+
+  const request = (path: string, init?: RequestInit) =>
+    warden.app.request(new Request(new URL(path, base), init))
+
+  /** Calls one procedure the way a tRPC HTTP client does (GET for queries, POST for mutations). */
+  async function call(
+    procedure: string,
+    input?: unknown,
+    init: { token?: string; method?: 'GET' | 'POST'; headers?: Record<string, string> } = {},
+  ) {
+    const method = init.method ?? (isQuery(procedure) ? 'GET' : 'POST')
+    const headers: Record<string, string> = { ...init.headers }
+    if (init.token !== undefined) headers['authorization'] = `Bearer ${init.token}`
+    let path = `/trpc/${procedure}`
+    let body: string | undefined
+    if (method === 'GET') {
+      if (input !== undefined) path += `?input=${encodeURIComponent(JSON.stringify(input))}`
+    } else {
+      headers['content-type'] = 'application/json'
+      body = JSON.stringify(input ?? null)
+    }
+    const response = await request(path, {
+      method,
+      headers,
+      ...(body === undefined ? {} : { body }),
+    })
+    const json = (await response.json()) as TrpcEnvelope
+    return { response, status: response.status, json, data: json.result?.data, error: json.error }
+  }
+
+  async function register(email: string, password = 'correct horse battery staple') {
+    const result = await call('auth.register', { email, password })
+    if (result.status !== 200) throw new Error(`register failed: ${JSON.stringify(result.json)}`)
+    return result.data as { user: { id: string; email: string } }
+  }
+
+  async function login(email: string, password = 'correct horse battery staple') {
+    const result = await call('auth.login', { email, password })
+    if (result.status !== 200) throw new Error(`login failed: ${JSON.stringify(result.json)}`)
+    return result.data as {
+      accessToken: string
+      refreshToken: string
+      expiresIn: number
+      tokenType: 'Bearer'
+    }
+  }
+
+  async function signUp(email: string, password?: string) {
+    const { user } = await register(email, password)
+    return { user, ...(await login(email, password)) }
+  }
+
+  return {
+    warden,
+    app: warden.app,
+    services: warden.services,
+    clock,
+    database,
+    logLines,
+    request,
+    call,
+    register,
+    login,
+    signUp,
+    async [Symbol.asyncDispose]() {
+      await warden.close()
+      if (ownDatabase) await database[Symbol.asyncDispose]()
+    },
+  }
+}
+
+/** Whether a procedure path is a query (GET) or a mutation (POST), read from the router. */
+export function isQuery(procedure: string): boolean {
+  const found = (
+    appRouter._def.procedures as unknown as Record<string, { _def: { type: string } } | undefined>
+  )[procedure]
+  return found?._def.type === 'query'
+}
+
+export interface TrpcError {
+  message: string
+  code: number
+  data: { code: string; httpStatus: number; path?: string; authError?: string; retryAfter?: number }
+}
+export interface TrpcEnvelope {
+  result?: { data: unknown }
+  error?: TrpcError
+}
+
+/** The challenge INTERFACE.md prescribes for an invalid token. */
+export const invalidToken = (code: string) =>
+  `Bearer realm="warden", error="invalid_token", error_description="${code}"`

@@ -1,0 +1,94 @@
+import {
+  AuthError,
+  principalFromClaims,
+  type AccessTokenClaims,
+  type Principal,
+} from '@warden/auth'
+
+import type { RequestMeta } from './request.ts'
+import type { ApiServices } from './services.ts'
+
+/** Who is calling, as far as the `Authorization` header tells. */
+export type AuthState =
+  | { readonly status: 'anonymous' }
+  | {
+      readonly status: 'authenticated'
+      readonly principal: Principal
+      readonly claims: AccessTokenClaims
+    }
+  | { readonly status: 'failed'; readonly error: AuthError }
+
+/** The tRPC context: services, the request, and the caller's authentication, resolved lazily. */
+export interface Context {
+  readonly services: ApiServices
+  readonly request: RequestMeta
+  /**
+   * Verifies the bearer token on first use and remembers the outcome. Public procedures never
+   * call it, so they pay nothing for a token they do not need. Never throws.
+   */
+  readonly auth: () => AuthState
+  /** The outcome if `auth()` already ran (for the request log), without running it. */
+  readonly peekAuth: () => AuthState | undefined
+}
+
+const ANONYMOUS: AuthState = { status: 'anonymous' }
+// RFC 6750 §2.1: credentials = "Bearer" 1*SP b64token; b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
+const BEARER = /^bearer +([A-Za-z0-9\-._~+/]+=*)$/i
+const BEARER_SCHEME = /^bearer(?: |$)/i
+const LATER_BEARER = /,\s*bearer(?: |$)/i
+
+/** Reads the token out of an `Authorization` header, telling absent from malformed apart. */
+export function parseAuthorization(
+  header: string | null,
+): { kind: 'token'; token: string } | { kind: 'none' } | { kind: 'malformed' } {
+  if (header === null || header === '') return { kind: 'none' }
+  const match = BEARER.exec(header)
+  if (match?.[1] !== undefined) return { kind: 'token', token: match[1] }
+  // A Bearer header with anything else in it — a second token, two headers that the HTTP stack
+  // joined with a comma, a missing token — is a malformed request, not an anonymous one.
+  if (BEARER_SCHEME.test(header) || LATER_BEARER.test(header)) return { kind: 'malformed' }
+  // Another scheme (Basic, Digest…): no Bearer credentials at all.
+  return { kind: 'none' }
+}
+
+function authenticate(services: ApiServices, request: RequestMeta): AuthState {
+  if (request.tokenInUrl) {
+    return {
+      status: 'failed',
+      error: new AuthError('invalid_request', 'Tokens are not accepted in the URL'),
+    }
+  }
+  const parsed = parseAuthorization(request.authorization)
+  if (parsed.kind === 'none') return ANONYMOUS
+  if (parsed.kind === 'malformed') {
+    return {
+      status: 'failed',
+      error: new AuthError('invalid_request', 'Malformed Authorization header'),
+    }
+  }
+  try {
+    const claims = services.tokens.verifyAccessToken(parsed.token)
+    if (services.revocations.isRevoked(claims)) {
+      return {
+        status: 'failed',
+        error: new AuthError('revoked_token', 'The token has been revoked'),
+      }
+    }
+    return { status: 'authenticated', principal: principalFromClaims(claims), claims }
+  } catch (error) {
+    if (error instanceof AuthError) return { status: 'failed', error }
+    throw error
+  }
+}
+
+/** Builds the context of one HTTP request. Cheap: nothing is verified until a procedure asks. */
+export function createContext(options: { services: ApiServices; request: RequestMeta }): Context {
+  const { services, request } = options
+  let state: AuthState | undefined
+  return {
+    services,
+    request,
+    auth: () => (state ??= authenticate(services, request)),
+    peekAuth: () => state,
+  }
+}

@@ -1,0 +1,144 @@
+import { AuthError, decideLoginThrottle } from '@warden/auth'
+import {
+  activeLockout,
+  clearLoginFailures,
+  findUserByEmail,
+  recentLoginFailures,
+  recordAuditEvent,
+  recordLockout,
+  recordLoginAttempt,
+  setPasswordHash,
+  type User,
+} from '@warden/db'
+
+import type { RequestMeta } from '../request.ts'
+import type { ApiServices } from '../services.ts'
+import { createKeyedQueue } from './keyed-queue.ts'
+
+const THROTTLE_WINDOW_MS = 15 * 60 * 1000
+
+/** The key that login throttling counts under: the e-mail, case- and width-folded. */
+export function accountKeyOf(email: string): string {
+  return email.normalize('NFKC').trim().toLowerCase()
+}
+
+/**
+ * Creates the login check: password verification behind brute-force throttling.
+ *
+ * - Attempts from one IP run one at a time in this instance, with a short bounded queue, so
+ *   concurrent attempts (a batch of 100 calls) are each counted; beyond the queue: 429.
+ * - The throttle (per account+IP pair hard, per account gentle, per IP overall) is decided from
+ *   recorded failures before the password is looked at, identically for existing and unknown
+ *   accounts.
+ * - An unknown account costs a dummy verification, and every failure gets the same error and
+ *   message, so neither the answer nor its timing tells whether the account exists.
+ */
+export function createLoginCheck(options: { maxWaitingPerIp?: number } = {}) {
+  const perIp = createKeyedQueue({ maxWaiting: options.maxWaitingPerIp ?? 16 })
+
+  async function attempt(
+    services: ApiServices,
+    request: RequestMeta,
+    input: { email: string; password: string },
+  ): Promise<User> {
+    const { clock, db, passwords } = services
+    const now = clock.now()
+    const at = new Date(now)
+    const accountKey = accountKeyOf(input.email)
+    const { ip } = request
+
+    const failures = await recentLoginFailures(db.kysely, {
+      accountKey,
+      ip,
+      since: new Date(now - THROTTLE_WINDOW_MS),
+    })
+    const decision = decideLoginThrottle({
+      now,
+      pairFailures: failures.pair,
+      accountFailures: failures.account,
+      ipFailures: failures.ip,
+    })
+    if (!decision.allowed) {
+      const key =
+        decision.scope === 'ip'
+          ? ip
+          : decision.scope === 'account'
+            ? accountKey
+            : `${accountKey} ${ip}`
+      if (!(await activeLockout(db.kysely, { scope: decision.scope, key, now: at }))) {
+        const until = new Date(now + decision.retryAfter * 1000)
+        await recordLockout(db.kysely, {
+          scope: decision.scope,
+          key,
+          until,
+          reason: 'too_many_failures',
+          now: at,
+        })
+        await recordAuditEvent(db.kysely, {
+          type: 'lockout',
+          at,
+          ip,
+          reason: decision.scope,
+          details: { retryAfter: decision.retryAfter },
+        })
+      }
+      throw new AuthError('rate_limited', 'Too many login attempts; try again later', {
+        retryAfter: decision.retryAfter,
+      })
+    }
+
+    const user = await findUserByEmail(db.kysely, input.email)
+    let valid = false
+    let needsRehash = false
+    if (user) {
+      ;({ valid, needsRehash } = await passwords.verify(user.passwordHash, input.password))
+    } else {
+      await passwords.verifyDummy(input.password)
+    }
+
+    if (!user || !valid || user.disabledAt !== null) {
+      await recordLoginAttempt(db.kysely, { accountKey, ip, success: false, now: at })
+      await recordAuditEvent(db.kysely, {
+        type: 'login_failed',
+        at,
+        ip,
+        ...(user ? { actorUserId: user.id } : {}),
+        reason: !user ? 'unknown_account' : !valid ? 'wrong_password' : 'disabled',
+      })
+      throw new AuthError('invalid_credentials', 'Invalid email or password')
+    }
+
+    if (needsRehash) {
+      await setPasswordHash(db.kysely, {
+        userId: user.id,
+        passwordHash: await passwords.hash(input.password),
+        now: at,
+      })
+    }
+    await recordLoginAttempt(db.kysely, { accountKey, ip, success: true, now: at })
+    await clearLoginFailures(db.kysely, { accountKey, ip })
+    await recordAuditEvent(db.kysely, { type: 'login_succeeded', at, ip, actorUserId: user.id })
+    return user
+  }
+
+  return {
+    /**
+     * Checks an e-mail and password.
+     * @throws AuthError `invalid_credentials` (unknown account, wrong password, disabled),
+     *   `rate_limited` (with `retryAfter`), `overloaded` (the password hasher's queue is full)
+     */
+    async verify(
+      services: ApiServices,
+      request: RequestMeta,
+      input: { email: string; password: string },
+    ): Promise<User> {
+      const outcome = await perIp.run(request.ip, () => attempt(services, request, input))
+      if (!outcome) {
+        throw new AuthError('rate_limited', 'Too many concurrent login attempts', { retryAfter: 1 })
+      }
+      return outcome.value
+    },
+  }
+}
+
+export type LoginCheck = ReturnType<typeof createLoginCheck>

@@ -1,0 +1,121 @@
+import { initTRPC, TRPCError } from '@trpc/server'
+
+import {
+  AuthError,
+  evaluatePolicy,
+  type AccessTokenClaims,
+  type AuthErrorCode,
+  type Policy,
+  type Principal,
+} from '@warden/auth'
+import { isDatabaseUnavailable } from '@warden/db'
+
+import { parseAuthorization, type Context } from './context.ts'
+import { authErrorOf, toTRPCError } from './errors.ts'
+
+/** How a procedure may be reached. Every procedure declares one; the base procedure enforces it. */
+export type Access =
+  | { readonly kind: 'public' }
+  // The policy's resource type is erased here; `protectedProcedure` keeps it typed.
+  | { readonly kind: 'policy'; readonly policy: Policy }
+
+/** Procedure metadata: the access rule, readable by tests that walk the router. */
+export interface ProcedureMeta {
+  readonly access?: Access
+}
+
+/** What the client finds in `error.data` besides tRPC's own fields. */
+export interface WardenErrorData {
+  /** The auth failure code (`expired_token`, `insufficient_scope`, …), when the error is one. */
+  readonly authError?: AuthErrorCode
+  /** Seconds to wait, for `rate_limited`. */
+  readonly retryAfter?: number
+}
+
+const t = initTRPC
+  .context<Context>()
+  .meta<ProcedureMeta>()
+  .create({
+    errorFormatter({ shape, error }) {
+      const authError = authErrorOf(error)
+      // Never a stack trace on the wire, in any environment; internal messages stay in the log.
+      const { stack: _stack, ...data } = shape.data
+      const extra: WardenErrorData = authError
+        ? {
+            authError: authError.code,
+            ...(authError.retryAfter === undefined ? {} : { retryAfter: authError.retryAfter }),
+          }
+        : {}
+      return {
+        ...shape,
+        message: error.code === 'INTERNAL_SERVER_ERROR' ? 'Internal server error' : shape.message,
+        data: { ...data, ...extra },
+      }
+    },
+  })
+
+export const createRouter = t.router
+export const createCallerFactory = t.createCallerFactory
+
+const databaseUnavailable = () =>
+  new TRPCError({
+    code: 'SERVICE_UNAVAILABLE',
+    message: 'The database is unavailable; try again shortly',
+  })
+
+/**
+ * Every procedure starts here. It denies any procedure that declares no access (default deny at
+ * run time, on top of the test that walks the router), and turns a database outage into a 503.
+ */
+const baseProcedure = t.procedure.use(async ({ meta, next }) => {
+  if (meta?.access === undefined) {
+    throw new TRPCError({ code: 'FORBIDDEN', message: 'This procedure declares no access rule' })
+  }
+  const result = await next()
+  if (!result.ok && isDatabaseUnavailable(result.error.cause)) throw databaseUnavailable()
+  return result
+})
+
+/**
+ * A procedure anyone may call. A malformed request (a token in the URL, a broken or doubled
+ * `Authorization` header) is still refused with 400 `invalid_request`; a token is not verified.
+ */
+export const publicProcedure = baseProcedure
+  .meta({ access: { kind: 'public' } })
+  .use(({ ctx, next }) => {
+    if (
+      ctx.request.tokenInUrl ||
+      parseAuthorization(ctx.request.authorization).kind === 'malformed'
+    ) {
+      const failed = ctx.auth()
+      if (failed.status === 'failed') throw toTRPCError(failed.error)
+    }
+    return next()
+  })
+
+/**
+ * A procedure guarded by a policy from `@warden/auth`. Authentication runs first, before any
+ * handler side effect (so a client may safely replay the call after refreshing), then the policy:
+ * no or a bad token → 401 with its code; a valid token the policy refuses → 403
+ * `insufficient_scope`. The handler gets `ctx.principal` and `ctx.claims`.
+ */
+export function protectedProcedure(policy: Policy) {
+  return baseProcedure.meta({ access: { kind: 'policy', policy } }).use(({ ctx, next }) => {
+    const auth = ctx.auth()
+    if (auth.status === 'failed') throw toTRPCError(auth.error)
+    if (auth.status === 'anonymous') {
+      throw toTRPCError(new AuthError('missing_token', 'Authentication required'))
+    }
+    const decision = evaluatePolicy(policy, auth.principal, undefined)
+    if (!decision.allowed) {
+      throw toTRPCError(
+        decision.reason === 'unauthenticated'
+          ? new AuthError('missing_token', 'Authentication required')
+          : new AuthError('insufficient_scope', `Requires ${decision.requirement}`),
+      )
+    }
+    const principal: Principal = auth.principal
+    const claims: AccessTokenClaims = auth.claims
+    return next({ ctx: { principal, claims } })
+  })
+}
