@@ -110,7 +110,8 @@ export function createServiceClient<TRouter extends AnyRouter>(
 
   const observingFetch = async (input: string | URL | Request, init?: object) => {
     const response = await baseFetch(input, init)
-    serverClock.observe(response.headers.get('date'))
+    // Only the server's own answers: an error page from a proxy may come from another clock.
+    if (response.ok) serverClock.observe(response.headers.get('date'))
     return response
   }
 

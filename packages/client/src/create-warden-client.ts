@@ -288,6 +288,7 @@ export function createWardenClient<TRouter extends AnyRouter>(
   let lastEnd: { readonly reason: string; readonly expired: boolean } | undefined
   let timer: { handle: unknown } | undefined
   let closed = false
+  let inflight: Promise<void> | undefined
   const listeners = new Set<(session: SessionSnapshot) => void>()
 
   const serverClock = createServerClock(clock, () => {
@@ -296,7 +297,8 @@ export function createWardenClient<TRouter extends AnyRouter>(
 
   const observingFetch: typeof fetch = async (input, init) => {
     const response = await baseFetch(input, init)
-    serverClock.observe(response.headers.get('date'))
+    // Only the server's own answers: an error page from a proxy may come from another clock.
+    if (response.ok) serverClock.observe(response.headers.get('date'))
     return response
   }
   // The refresh cookie is only sent, and a Set-Cookie only stored, for credentialed requests.
@@ -336,6 +338,7 @@ export function createWardenClient<TRouter extends AnyRouter>(
     // refreshed in a tight loop; never beyond what setTimeout can count.
     const delay = Math.max(remaining - lead, remaining / 2)
     const capped = delay > MAX_TIMER_DELAY_MS
+    const dueEpoch = epoch
     const entry: { handle: unknown } = { handle: undefined }
     entry.handle = timers.setTimeout(
       () => {
@@ -345,10 +348,17 @@ export function createWardenClient<TRouter extends AnyRouter>(
           schedule()
           return
         }
-        refresh().catch((error: unknown) => {
-          // A transient failure keeps the session: try again later (half of what remains).
-          if (error instanceof WardenClientError && error.code === 'refresh_failed') schedule()
-        })
+        // A refresh still settling may be the one that issued this very token: let it finish,
+        // then refresh only if the token this timer was set for is still the current one.
+        void (inflight ?? Promise.resolve())
+          .catch(() => undefined)
+          .then(() => {
+            if (epoch !== dueEpoch || closed) return
+            refresh().catch((error: unknown) => {
+              // A transient failure keeps the session: try again later (half of what remains).
+              if (error instanceof WardenClientError && error.code === 'refresh_failed') schedule()
+            })
+          })
       },
       Math.min(delay, MAX_TIMER_DELAY_MS),
     )
@@ -359,14 +369,26 @@ export function createWardenClient<TRouter extends AnyRouter>(
     next: StoredTokens | null,
     effects: { readonly persist: boolean; readonly broadcast: boolean },
   ): Promise<void> => {
-    tokens = next
-    epoch++
-    schedule()
-    notify()
-    if (effects.broadcast && next !== null) {
-      crossTab?.post({ type: 'tokens', accessToken: next.accessToken, expiresAt: next.expiresAt })
+    const apply = () => {
+      tokens = next
+      epoch++
+      schedule()
+      notify()
+      if (effects.broadcast && next !== null) {
+        crossTab?.post({ type: 'tokens', accessToken: next.accessToken, expiresAt: next.expiresAt })
+      }
     }
-    if (effects.persist && bearer) await storage.set(next)
+    if (!(effects.persist && bearer)) {
+      apply()
+      return
+    }
+    // Storage first, memory second: a refresh that re-reads the storage meanwhile then sees the
+    // newer tokens there, never older ones. Memory follows even if the storage fails.
+    try {
+      await storage.set(next)
+    } finally {
+      apply()
+    }
   }
 
   const endSession = async (
@@ -533,7 +555,6 @@ export function createWardenClient<TRouter extends AnyRouter>(
     await adopt(toStored(issued), { persist: true, broadcast: true })
   }
 
-  let inflight: Promise<void> | undefined
   function refresh(): Promise<void> {
     inflight ??= (async () => {
       try {

@@ -72,7 +72,16 @@ export async function startTarget(options: TargetOptions = {}): Promise<WardenTa
     refreshReuseIntervalMs: config.refreshReuseIntervalMs,
     allowedOrigin,
     traffic: http.traffic,
-    addFault: (fault) => http.addFault(fault),
+    // A fault stands for the server: its answers carry the server's Date, as the server's do.
+    addFault: (fault) =>
+      http.addFault({
+        matches: (request) => fault.matches(request),
+        respond(request) {
+          const response = fault.respond(request)
+          response.headers.set('date', new Date(clock.now()).toUTCString())
+          return response
+        },
+      }),
     hold: (matches) => http.hold(matches),
     createServiceClient(client) {
       const clientSecret = randomBytes(18).toString('base64url')
