@@ -67,16 +67,19 @@ export function assessSecretStrength(secret: Uint8Array): string | undefined {
   const word = DICTIONARY.find((candidate) => lower.includes(candidate))
   if (word !== undefined) return `it contains the well-known string "${word}"`
 
-  // Distinct values that n random bytes show on average; a typed phrase repeats letters far more.
+  // Random bytes are all printable with probability (95/256)^32 < 2e-14, so a printable secret
+  // was typed or pasted as text. Accept it only when it carries 256 bits even by a generous
+  // estimate and at least 5 bits per character: phrases (about 4 to 4.6) and hex (4 at most)
+  // never do; long base64 text of random bytes does.
+  if (printable) {
+    return entropy < 5 || entropy * n < 256
+      ? 'it is text (a passphrase, hex or similar), not random bytes'
+      : undefined
+  }
+  // Distinct values that n random bytes show on average; a human-made secret repeats far more.
   const expectedDistinct = 256 * (1 - Math.pow(255 / 256, n))
   if (distinct < expectedDistinct / 2 || entropy < Math.log2(expectedDistinct) - 1.5) {
     return 'too few distinct bytes for its length'
-  }
-  // Random bytes are all printable with probability (95/256)^32 < 2e-14, so a printable secret
-  // was typed or pasted as text. Accept it only when it carries 256 bits even by a generous
-  // estimate and at least 5 bits per character: hex text and phrases never do.
-  if (printable && (entropy < 5 || entropy * n < 256)) {
-    return 'it is text (a passphrase, hex or similar), not random bytes'
   }
   return undefined
 }
