@@ -4,6 +4,7 @@ import type { AnyRouter } from '@trpc/server'
 import { authLink } from './auth-link.ts'
 import { clientSecretBasic } from './internal/client-secret-basic.ts'
 import { isRecord } from './internal/is-record.ts'
+import type { PlainJsonRouterCheck } from './internal/plain-json-router.ts'
 import { createServerClock } from './internal/server-clock.ts'
 import { systemClock } from './internal/timers.ts'
 import { withoutAuthorization } from './internal/without-authorization.ts'
@@ -52,9 +53,9 @@ export interface ServiceClient<TRouter extends AnyRouter> {
    * concurrent callers. Rejects with `WardenClientError` `token_request_failed` (`reason`: the
    * RFC 6749 §5.2 `error`, such as `invalid_client`, or `network_error`) or `invalid_response`.
    */
-  getToken(): Promise<string>
+  readonly getToken: () => Promise<string>
   /** Drops the cached token; the next call fetches a new one. */
-  invalidate(): void
+  readonly invalidate: () => void
 }
 
 function requireText(value: unknown, name: string): string {
@@ -90,7 +91,7 @@ function requireText(value: unknown, name: string): string {
  * ```
  */
 export function createServiceClient<TRouter extends AnyRouter>(
-  options: ServiceClientOptions<TRouter>,
+  options: ServiceClientOptions<TRouter> & PlainJsonRouterCheck<TRouter>,
 ): ServiceClient<TRouter> {
   const url = requireText(options.url, 'url')
   const tokenUrl = requireText(options.tokenUrl, 'tokenUrl')
@@ -205,9 +206,13 @@ export function createServiceClient<TRouter extends AnyRouter>(
             return cached?.token ?? null
           },
         },
-        // A fetch already under way is newer than the rejected token; otherwise drop and fetch.
+        // A fetch already under way is newer than the rejected token. Otherwise mark the token
+        // stale and fetch; it stays readable meanwhile, so operations failing with it in the
+        // interval share this fetch instead of reading "no token" as "signed out".
         refresh: async () => {
-          if (inflight === undefined) invalidate()
+          if (inflight === undefined && cached !== undefined) {
+            cached = { token: cached.token, renewAt: Number.NEGATIVE_INFINITY }
+          }
           await getToken()
         },
         onAuthFailure: options.onAuthFailure,

@@ -19,6 +19,7 @@ import {
   type CrossTabMessage,
 } from './internal/cross-tab.ts'
 import { httpStatusOf, trpcCodeOf } from './internal/http-status.ts'
+import type { PlainJsonRouterCheck } from './internal/plain-json-router.ts'
 import { callSafely } from './internal/report-callback-error.ts'
 import { createServerClock } from './internal/server-clock.ts'
 import { validStoredTokens } from './internal/stored-tokens.ts'
@@ -99,7 +100,7 @@ export interface SessionSnapshot {
 /** The live session of a `WardenClient`. */
 export interface WardenSession extends SessionSnapshot {
   /** Calls `listener` after every change (login, refresh, logout, another tab); returns unsubscribe. */
-  subscribe(listener: (session: SessionSnapshot) => void): () => void
+  readonly subscribe: (listener: (session: SessionSnapshot) => void) => () => void
 }
 
 /** Input of `WardenClient.login`. */
@@ -133,24 +134,24 @@ export interface WardenClient<TRouter extends AnyRouter> {
    * `TRPCClientError` (`authErrorOf(e)`: `invalid_credentials`, `rate_limited`), or
    * `WardenClientError` `invalid_response`.
    */
-  login(input: LoginInput): Promise<void>
+  readonly login: (input: LoginInput) => Promise<void>
   /**
    * Ends the session: asks the server to revoke it (`auth.logout`), then clears local state and
    * tells other tabs whatever the server answered. Rejects only if the storage cannot be cleared.
    */
-  logout(): Promise<LogoutResult>
+  readonly logout: () => Promise<LogoutResult>
   /** Creates an account (`auth.register`); does not sign in. */
-  register(input: RegisterInput): Promise<RegisteredUser>
+  readonly register: (input: RegisterInput) => Promise<RegisteredUser>
   /**
    * Refreshes now, sharing any refresh already under way. With cookies, call it at start-up to
    * restore the session from the cookie. Rejects with `WardenClientError`: `session_expired`
    * (session cleared), `not_authenticated`, `refresh_failed` (session kept), `invalid_response`.
    */
-  refresh(): Promise<void>
+  readonly refresh: () => Promise<void>
   /** The session's state. */
   readonly session: WardenSession
   /** Stops the proactive-refresh timer and closes the cross-tab channel. */
-  close(): void
+  readonly close: () => void
 }
 
 // How long a tab that queued behind another tab's refresh waits for its outcome message.
@@ -239,7 +240,7 @@ function resolveCrossTab(
  * ```
  */
 export function createWardenClient<TRouter extends AnyRouter>(
-  options: WardenClientOptions<TRouter>,
+  options: WardenClientOptions<TRouter> & PlainJsonRouterCheck<TRouter>,
 ): WardenClient<TRouter> {
   const { transport } = options
   if (typeof options.url !== 'string' || options.url === '') {

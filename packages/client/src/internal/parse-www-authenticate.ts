@@ -118,12 +118,13 @@ export function parseWwwAuthenticate(header: string): Challenge[] {
         if (token68 === '') return challenges
       }
     }
+    skipWhitespace()
+    // Anything but a comma or the end after a challenge: the challenge itself is suspect.
+    if (pos < header.length && peek() !== ',') return challenges
     challenges.push(
       token68 === undefined
         ? { scheme: scheme.toLowerCase(), params }
         : { scheme: scheme.toLowerCase(), params, token68 },
     )
-    skipWhitespace()
-    if (pos < header.length && peek() !== ',') return challenges
   }
 }
