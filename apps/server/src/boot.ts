@@ -23,7 +23,7 @@ export function announce(config: Config, logger: Logger, url: string) {
   })
   if (!config.production) {
     logger.info(
-      'create a first admin with: pnpm warden users create --email you@example.com --role admin --password-stdin',
+      'create a first admin: pnpm warden users create --email you@example.com --role admin --password-stdin < a-file-holding-the-password',
     )
   }
 }

@@ -26,14 +26,16 @@ import {
   type WardenDatabase,
 } from '@warden/db'
 
-import { ConfigError, configFromProcess } from './config.ts'
+import { ConfigError, configFromProcess, embeddedDatabaseDir } from './config.ts'
 
 const HELP = `Usage: pnpm warden <command> [options]
 
 Commands:
   migrate                                   apply pending database migrations
-  keys generate --alg EdDSA|ES256|RS256|HS256 [--kid K]
-                                            print a new private JWK Set to stdout
+  keys generate --alg EdDSA|ES256|RS256|HS256 [--kid K] [--out FILE]
+                                            print a new private JWK Set to stdout, or write it
+                                            to FILE with mode 0600 (when redirecting stdout, run
+                                            pnpm -s warden …: pnpm prints a banner otherwise)
   keys rotate [--file F] [--alg A]          put a new signing key in front of the set in F
                                             (default: AUTH_SIGNING_KEYS_FILE), keep the old one
                                             verify-only, drop keys retired over an hour ago
@@ -69,7 +71,7 @@ async function readStdin(): Promise<string> {
 
 async function withDatabase<T>(run: (db: WardenDatabase) => Promise<T>): Promise<T> {
   const config = configFromProcess()
-  const db = await createDatabase({ url: config.databaseUrl, dataDir: config.dataDir })
+  const db = await createDatabase({ url: config.databaseUrl, dataDir: embeddedDatabaseDir(config) })
   try {
     await migrateToLatest(db.kysely)
     return await run(db)
@@ -81,26 +83,36 @@ async function withDatabase<T>(run: (db: WardenDatabase) => Promise<T>): Promise
 const out = (line: string) => process.stdout.write(`${line}\n`)
 const note = (line: string) => process.stderr.write(`${line}\n`)
 
+function parseCommandLine(argv: string[]) {
+  try {
+    return parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        help: { type: 'boolean', short: 'h' },
+        alg: { type: 'string' },
+        kid: { type: 'string' },
+        file: { type: 'string' },
+        out: { type: 'string' },
+        email: { type: 'string' },
+        'password-stdin': { type: 'boolean' },
+        password: { type: 'string' },
+        role: { type: 'string', multiple: true },
+        tenant: { type: 'string' },
+        id: { type: 'string' },
+        audience: { type: 'string', multiple: true },
+        scope: { type: 'string' },
+        user: { type: 'string' },
+      },
+    })
+  } catch (error) {
+    // Unknown or malformed options are a usage error (exit 2), like an unknown command.
+    throw new UsageError(error instanceof Error ? error.message : String(error))
+  }
+}
+
 async function main(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      help: { type: 'boolean', short: 'h' },
-      alg: { type: 'string' },
-      kid: { type: 'string' },
-      file: { type: 'string' },
-      email: { type: 'string' },
-      'password-stdin': { type: 'boolean' },
-      password: { type: 'string' },
-      role: { type: 'string', multiple: true },
-      tenant: { type: 'string' },
-      id: { type: 'string' },
-      audience: { type: 'string', multiple: true },
-      scope: { type: 'string' },
-      user: { type: 'string' },
-    },
-  })
+  const { values, positionals } = parseCommandLine(argv)
   const command = positionals.join(' ')
   if (values.help || command === '' || command === 'help') {
     out(HELP)
@@ -115,7 +127,10 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'migrate': {
       const config = configFromProcess()
-      const db = await createDatabase({ url: config.databaseUrl, dataDir: config.dataDir })
+      const db = await createDatabase({
+        url: config.databaseUrl,
+        dataDir: embeddedDatabaseDir(config),
+      })
       try {
         const { applied } = await migrateToLatest(db.kysely)
         note(applied.length === 0 ? 'Database is up to date.' : `Applied: ${applied.join(', ')}`)
@@ -130,10 +145,19 @@ async function main(argv: string[]): Promise<number> {
         algorithm(values.alg),
         values.kid === undefined ? {} : { kid: values.kid },
       )
-      out(JSON.stringify(set, null, 2))
-      note(
-        'This is a PRIVATE key set: store it as a secret (AUTH_SIGNING_KEYS or a 0600 file for AUTH_SIGNING_KEYS_FILE).',
-      )
+      const json = JSON.stringify(set, null, 2)
+      if (values.out === undefined) {
+        out(json)
+        note(
+          'This is a PRIVATE key set: keep it secret (AUTH_SIGNING_KEYS, or a 0600 file for AUTH_SIGNING_KEYS_FILE).',
+        )
+      } else {
+        // Mode 0600 and never over an existing file; shell redirection would create it 0644.
+        await writeFile(values.out, `${json}\n`, { mode: 0o600, flag: 'wx' })
+        note(
+          `Wrote a PRIVATE key set to ${values.out} (mode 0600). Point AUTH_SIGNING_KEYS_FILE at it.`,
+        )
+      }
       return 0
     }
 

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs'
-import { isAbsolute, resolve } from 'node:path'
+import { isAbsolute, join, resolve } from 'node:path'
 
 import { z } from 'zod'
 
@@ -201,6 +201,11 @@ export function parseConfig(
     tls: tls && Object.freeze(tls),
     logLevel: e.LOG_LEVEL ?? 'info',
   })
+}
+
+/** The embedded database's folder inside the data folder (the development key sits beside it). */
+export function embeddedDatabaseDir(config: Pick<Config, 'dataDir'>): string {
+  return join(config.dataDir, 'pglite')
 }
 
 /** Reads the process environment once; the only place in the server that touches `process.env`. */

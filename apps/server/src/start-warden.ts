@@ -18,7 +18,7 @@ import {
 } from '@warden/db'
 
 import { createApp, type AppOptions } from './app.ts'
-import { ConfigError, type Config } from './config.ts'
+import { ConfigError, embeddedDatabaseDir, type Config } from './config.ts'
 import { createLogger, type Logger } from './logger.ts'
 import { loadSigningKeys } from './signing-keys.ts'
 
@@ -67,7 +67,7 @@ export async function startWarden(
     options.db ??
     (await createDatabase({
       url: config.databaseUrl,
-      dataDir: config.dataDir,
+      dataDir: embeddedDatabaseDir(config),
       onError: (error) => logger.error('database error', { error: String(error) }),
     }))
   try {
