@@ -165,6 +165,8 @@ export const contractRouter = t.router({
         }),
       )
       .mutation(({ ctx, input }) => {
+        // Login CSRF: a cookie-transport login comes from an allowed origin too.
+        if (input.transport === 'cookie') checkCookieOrigin(ctx)
         const issued = ctx.state.login(input.email, input.password)
         if (issued === undefined) {
           throw new TRPCError({
