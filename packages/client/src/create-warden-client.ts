@@ -439,6 +439,7 @@ export function createWardenClient<TRouter extends AnyRouter>(
     crossTabSettings === undefined
       ? undefined
       : createCrossTab({
+          scope: trpcUrl,
           locks: crossTabSettings.locks,
           channel: crossTabSettings.channel,
           lockTimeoutMs: crossTabSettings.lockTimeoutMs,
@@ -529,10 +530,14 @@ export function createWardenClient<TRouter extends AnyRouter>(
     let input: { refreshToken?: string } = {}
     if (bearer) {
       const stored = await readStorage()
-      // A storage shared with another instance that already rotated: follow it.
+      // A storage shared with another instance that already rotated or signed out: follow it.
       if (stored !== null && stored.accessToken !== tokens?.accessToken) {
         await adopt(stored, { persist: false, broadcast: false })
         return
+      }
+      if (stored === null && tokens !== null) {
+        await endSession('logged_out', { expired: true, broadcast: false })
+        throw endedError()
       }
       if (stored?.refreshToken === undefined) {
         throw new WardenClientError('not_authenticated', 'No refresh token is held')

@@ -302,12 +302,26 @@ describe('cross-tab (cookie transport)', () => {
     const a = tab('a')
     const stranger = hub.channel('warden-session')
 
-    stranger.postMessage({ type: 'tokens', accessToken: 'at_forged', expiresAt: Date.now() + 1e9 })
-    stranger.postMessage({ protocol: 'warden-session/1', type: 'tokens', accessToken: 42 })
+    const expiresAt = target.clock.now() + 1e9
+    stranger.postMessage({ type: 'tokens', accessToken: 'at_forged', expiresAt })
+    const envelope = { protocol: 'warden-session/1', scope: `${target.url}/trpc` }
+    stranger.postMessage({ ...envelope, type: 'tokens', accessToken: 42, expiresAt })
+    // About another server sharing the origin's channel.
+    stranger.postMessage({
+      ...envelope,
+      scope: 'https://other.example/trpc',
+      type: 'tokens',
+      accessToken: 'at_x',
+      expiresAt,
+    })
     stranger.postMessage('hello')
     await hub.settle()
 
     expect(a.session.isAuthenticated).toBe(false)
+    // The same message, well-formed and about this server, is taken.
+    stranger.postMessage({ ...envelope, type: 'tokens', accessToken: 'at_x', expiresAt })
+    await hub.settle()
+    expect(a.session.isAuthenticated).toBe(true)
   })
 
   test('close() closes the channel', async () => {

@@ -242,6 +242,16 @@ describe('storage', () => {
     expect(target.traffic.calls('auth.refresh')).toBe(1)
     expect(onSessionExpired).not.toHaveBeenCalled()
     expect(second.session.isAuthenticated).toBe(true)
+
+    // A logout through one ends the other at its next refresh, without a server call.
+    await first.logout()
+    await expect(second.refresh()).rejects.toMatchObject({
+      code: 'session_expired',
+      reason: 'logged_out',
+    })
+    expect(second.session.isAuthenticated).toBe(false)
+    expect(onSessionExpired).toHaveBeenCalledExactlyOnceWith('logged_out')
+    expect(target.traffic.calls('auth.refresh')).toBe(1)
   })
 })
 

@@ -18,8 +18,9 @@ export const REFRESH_LOCK_NAME = 'warden-refresh'
 export const SESSION_CHANNEL_NAME = 'warden-session'
 const PROTOCOL = 'warden-session/1'
 
-function parseMessage(data: unknown): CrossTabMessage | undefined {
-  if (!isRecord(data) || data['protocol'] !== PROTOCOL) return undefined
+function parseMessage(data: unknown, scope: string): CrossTabMessage | undefined {
+  // Same-origin scripts share the channel: only our protocol, and only about our server.
+  if (!isRecord(data) || data['protocol'] !== PROTOCOL || data['scope'] !== scope) return undefined
   const { type, accessToken, expiresAt, reason } = data
   if (type === 'tokens') {
     if (typeof accessToken !== 'string' || accessToken === '') return undefined
@@ -60,6 +61,8 @@ const CONTENDED = Symbol('contended')
  * hung tab) and stolen; with no holder left to report, `work` runs at once.
  */
 export function createCrossTab(options: {
+  /** What the session is about (the server's tRPC URL); messages about others are ignored. */
+  readonly scope: string
   readonly locks: LockManagerLike | undefined
   readonly channel: BroadcastChannelLike | undefined
   readonly lockTimeoutMs: number
@@ -67,12 +70,12 @@ export function createCrossTab(options: {
   readonly timers: Timers
   readonly onMessage: (message: CrossTabMessage) => void
 }): CrossTab {
-  const { locks, channel, lockTimeoutMs, outcomeWaitMs, timers, onMessage } = options
+  const { scope, locks, channel, lockTimeoutMs, outcomeWaitMs, timers, onMessage } = options
   let received = 0
   const waiters = new Set<() => void>()
 
   const listener: ChannelListener = (event) => {
-    const message = parseMessage(event.data)
+    const message = parseMessage(event.data, scope)
     if (message === undefined) return
     received++
     onMessage(message)
@@ -135,7 +138,7 @@ export function createCrossTab(options: {
     },
     post(message) {
       try {
-        channel?.postMessage({ protocol: PROTOCOL, ...message })
+        channel?.postMessage({ protocol: PROTOCOL, scope, ...message })
       } catch {
         // A closed channel (the client was closed) has no one left to tell.
       }
