@@ -31,7 +31,7 @@ export type AuthErrorCode =
 export class AuthError extends Error {
   override readonly name = 'AuthError'
   readonly code: AuthErrorCode
-  readonly retryAfter?: number
+  declare readonly retryAfter?: number
 
   constructor(
     code: AuthErrorCode,

@@ -10,7 +10,7 @@ export type KeySetErrorCode =
 export class KeySetError extends Error {
   override readonly name = 'KeySetError'
   readonly code: KeySetErrorCode
-  readonly kid?: string
+  declare readonly kid?: string
 
   constructor(
     code: KeySetErrorCode,
