@@ -1,3 +1,4 @@
+/** The parameters of a Bearer challenge (RFC 6750 §3). */
 export interface ChallengeParams {
   /** Default "warden". */
   realm?: string | undefined
@@ -19,6 +20,15 @@ function quote(value: string, name: string): string {
   return `"${value.replace(/[\\"]/g, '\\$&')}"`
 }
 
+/**
+ * A `WWW-Authenticate: Bearer …` value (RFC 6750 §3), with realm "warden" by default.
+ *
+ * @throws TypeError for control characters or non-ASCII in a value: callers pass closed-set
+ *   values only, never untrusted text
+ * @example
+ * buildChallenge({ error: 'invalid_token', errorDescription: 'expired_token' })
+ * // 'Bearer realm="warden", error="invalid_token", error_description="expired_token"'
+ */
 export function buildChallenge(params: ChallengeParams = {}): string {
   const parts = [`realm=${quote(params.realm ?? 'warden', 'realm')}`]
   if (params.error !== undefined) parts.push(`error=${quote(params.error, 'error')}`)

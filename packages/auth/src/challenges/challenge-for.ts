@@ -1,6 +1,7 @@
 import type { AuthError } from '../errors/auth-error.ts'
 import { buildChallenge } from './build-challenge.ts'
 
+/** The HTTP answer to an {@link AuthError}. */
 export interface Challenge {
   status: 400 | 401 | 403 | 429 | 503
   wwwAuthenticate?: string
@@ -8,7 +9,12 @@ export interface Challenge {
 
 const BARE = buildChallenge()
 
-/** The HTTP status and `WWW-Authenticate` header of an AuthError (INTERFACE.md's table). */
+/**
+ * The HTTP status and `WWW-Authenticate` header of an AuthError (INTERFACE.md's table): 401 with
+ * `error="invalid_token"` and the code for token codes, 401 with the bare challenge for
+ * missing_token, invalid_credentials and the refresh codes, 403 insufficient_scope, 400
+ * invalid_request, and no header for 429 rate_limited, 503 overloaded and 400 weak_password.
+ */
 export function challengeFor(error: AuthError): Challenge {
   const { code } = error
   switch (code) {

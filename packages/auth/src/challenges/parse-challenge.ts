@@ -1,3 +1,4 @@
+/** One challenge of a `WWW-Authenticate` value. */
 export interface ParsedChallenge {
   /** Lower-cased. */
   scheme: string
@@ -17,6 +18,10 @@ function isTchar(char: string | undefined): boolean {
 /**
  * Parses a `WWW-Authenticate` value into its challenges (RFC 9110 §11.6.1). Tolerant: it never
  * throws, skips what it cannot read, and ignores token68 credentials.
+ *
+ * @example
+ * parseChallenge('Bearer realm="warden", error="invalid_token"')
+ * // [{ scheme: 'bearer', params: { realm: 'warden', error: 'invalid_token' } }]
  */
 export function parseChallenge(header: string): ParsedChallenge[] {
   const challenges: ParsedChallenge[] = []

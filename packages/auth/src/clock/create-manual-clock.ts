@@ -1,5 +1,6 @@
 import type { Clock } from './clock.ts'
 
+/** A {@link Clock} that tests move by hand. */
 export interface ManualClock extends Clock {
   set(ms: number): void
   advance(ms: number): void
@@ -10,6 +11,14 @@ function assertFinite(value: number, name: string): void {
     throw new TypeError(`${name} must be a finite number of milliseconds`)
 }
 
+/**
+ * A clock that stands still until `set` or `advance` moves it, for tests without sleeps.
+ *
+ * @throws TypeError for a time that is not a finite number
+ * @example
+ * const clock = createManualClock(Date.UTC(2025, 0, 1))
+ * clock.advance(15 * 60_000)
+ */
 export function createManualClock(startMs: number): ManualClock {
   assertFinite(startMs, 'startMs')
   let current = startMs

@@ -1,4 +1,7 @@
-/** The token codes: every reason an access token is refused (INTERFACE.md's challenge table). */
+/**
+ * The token codes, in a readonly array: every reason an access token is refused, each sent as
+ * the `error_description` of an `invalid_token` challenge (INTERFACE.md).
+ */
 export const tokenErrorCodes = [
   'malformed_token',
   'invalid_signature',
@@ -12,8 +15,14 @@ export const tokenErrorCodes = [
   'revoked_token',
 ] as const
 
+/** The subset of {@link AuthErrorCode} that verifying an access token can produce. */
 export type TokenErrorCode = (typeof tokenErrorCodes)[number]
 
+/**
+ * Every failure a caller may act on: token codes, request codes (`missing_token`,
+ * `invalid_request`, `insufficient_scope`) and flow codes. A closed union, so that
+ * `switch (error.code)` can be exhaustive.
+ */
 export type AuthErrorCode =
   | TokenErrorCode
   | 'missing_token'
@@ -28,6 +37,14 @@ export type AuthErrorCode =
   | 'refresh_expired'
   | 'refresh_revoked'
 
+/**
+ * The one error class of `@warden/auth` for untrusted input and flow outcomes. Messages are for
+ * people and may change; act on `code`. `retryAfter` (seconds) accompanies `rate_limited` and
+ * `overloaded`.
+ *
+ * @example
+ * throw new AuthError('rate_limited', 'Too many attempts', { retryAfter: 30 })
+ */
 export class AuthError extends Error {
   override readonly name = 'AuthError'
   readonly code: AuthErrorCode
@@ -44,6 +61,7 @@ export class AuthError extends Error {
   }
 }
 
+/** True when `error` is an {@link AuthError}. */
 export function isAuthError(error: unknown): error is AuthError {
   return error instanceof AuthError
 }

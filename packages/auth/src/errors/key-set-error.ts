@@ -1,3 +1,4 @@
+/** Why a key set was refused at load. */
 export type KeySetErrorCode =
   | 'invalid_key_set'
   | 'missing_kid'
@@ -7,6 +8,10 @@ export type KeySetErrorCode =
   | 'weak_key'
   | 'no_signing_key'
 
+/**
+ * A configuration problem with signing keys, thrown when a key set is loaded (at boot), never
+ * per request. The message names the key by `kid`, or by its index when it has none.
+ */
 export class KeySetError extends Error {
   override readonly name = 'KeySetError'
   readonly code: KeySetErrorCode

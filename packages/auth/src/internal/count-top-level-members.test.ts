@@ -39,6 +39,7 @@ describe('countTopLevelMembers', () => {
     ['nested objects', '{"a":{"b":1,"c":{"d":2}},"e":[{"f":3}]}', 2],
     ['whitespace', ' { "a" : 1 ,\n "b" : 2 } ', 2],
     ['an empty object', '{}', 0],
+    ['an unterminated string (not valid JSON, but it must end)', '{"a":"b', 1],
   ])('handles %s', (_, json, count) => {
     expect(countTopLevelMembers(json)).toBe(count)
   })

@@ -10,6 +10,8 @@ const CLOSE_BRACKET = 0x5d
 function endOfString(json: string, from: number): number {
   let end = json.indexOf('"', from)
   for (;;) {
+    // Unreachable for text JSON.parse accepted, but never loop on anything else.
+    if (end === -1) return json.length
     let backslashes = 0
     while (json.charCodeAt(end - 1 - backslashes) === BACKSLASH) backslashes++
     if (backslashes % 2 === 0) return end

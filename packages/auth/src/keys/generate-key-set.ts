@@ -9,6 +9,7 @@ const generatePair = promisify(generateKeyPair)
 const DEVELOPMENT_PREFIX = 'dev-'
 const MAX_KID_LENGTH = 128
 
+/** Options of {@link generateKeySet}. */
 export interface GenerateKeySetOptions {
   kid?: string | undefined
   /** Marks the key as a development key: its kid starts with `dev-`. */
@@ -38,7 +39,15 @@ async function generatePrivateKey(alg: SigningAlgorithm): Promise<JsonWebKey> {
   return privateKey.export({ format: 'jwk' })
 }
 
-/** A fresh private JWK Set holding one key of the given algorithm. */
+/**
+ * A fresh private JWK Set holding one key of the given algorithm, ready for
+ * {@link loadKeySet}: a random base64url `kid` of 16 characters unless one is given (prefixed
+ * `dev-` for development keys), `use: "sig"`, and for HS256 32 random bytes.
+ *
+ * @throws TypeError for an unknown algorithm or a kid that is empty or over 128 characters
+ * @example
+ * const jwks = await generateKeySet('EdDSA') // what `pnpm warden keys generate` prints
+ */
 export async function generateKeySet(
   alg: SigningAlgorithm,
   options: GenerateKeySetOptions = {},

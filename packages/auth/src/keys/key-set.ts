@@ -35,6 +35,7 @@ export type PublicJwk =
       readonly use: 'sig'
     }
 
+/** What may be known about a loaded key: never its private or secret material. */
 export interface SigningKeyInfo {
   readonly kid: string
   readonly alg: SigningAlgorithm
@@ -46,6 +47,10 @@ export interface SigningKeyInfo {
   readonly publicJwk?: PublicJwk
 }
 
+/**
+ * A loaded, validated set of signing keys (from {@link loadKeySet}). The first key that is not
+ * retired signs; every key verifies tokens that name its `kid`.
+ */
 export interface KeySet {
   /** Derived from the keys' content: it changes whenever the set changes. */
   readonly id: string

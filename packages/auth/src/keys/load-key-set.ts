@@ -53,13 +53,26 @@ function isRecord(value: unknown): value is Jwk {
 
 /**
  * Loads a JWK Set of private signing keys and imports each key once as a `node:crypto`
- * KeyObject.
+ * KeyObject. Each key needs a `kid` (1 to 128 characters) and exactly one `alg` matching its
+ * type: EdDSA (OKP Ed25519), ES256 (EC P-256), RS256 (RSA of 2048 bits or more) or HS256 (`oct`
+ * of at least 32 random-looking bytes). `"key_ops": ["verify"]` retires a key (verify-only),
+ * with an optional `retired_at` in epoch seconds.
+ *
+ * @throws KeySetError `invalid_key_set`, `missing_kid`, `duplicate_kid`, `missing_alg`,
+ *   `unsupported_key` (wrong type for the alg, or a public-only key), `weak_key` (short RSA,
+ *   short or low-entropy secret), `no_signing_key` (every key retired)
+ * @example
+ * const keys = await loadKeySet(process.env.AUTH_SIGNING_KEYS) // in the server's config only
  */
 export function loadKeySet(source: string | { keys: unknown[] }): Promise<KeySet> {
   return Promise.resolve().then(() => buildKeySet(parseSource(source)))
 }
 
-/** Reads a JWK Set file and loads it with {@link loadKeySet}. */
+/**
+ * Reads a JWK Set file and loads it with {@link loadKeySet}.
+ *
+ * @throws KeySetError as {@link loadKeySet}, and `invalid_key_set` when the file cannot be read
+ */
 export async function loadKeySetFile(path: string): Promise<KeySet> {
   let text: string
   try {

@@ -3,6 +3,7 @@ import type { JsonWebKey } from 'node:crypto'
 import { generateKeySet } from './generate-key-set.ts'
 import { isSigningAlgorithm, type SigningAlgorithm } from './signing-algorithm.ts'
 
+/** Options of {@link rotateKeySet}. */
 export interface RotateKeySetOptions {
   /** Algorithm of the new key; by default that of the current signing key. */
   alg?: SigningAlgorithm | undefined
@@ -12,6 +13,7 @@ export interface RotateKeySetOptions {
   dropRetiredBefore?: number | undefined
 }
 
+/** The JWK Set after {@link rotateKeySet}, and what changed. */
 export interface RotatedKeySet {
   keys: JsonWebKey[]
   /** kid of the new signing key. */
@@ -32,6 +34,8 @@ function isRetired(jwk: JsonWebKey): boolean {
  * verify-only with `retired_at` = now, and retired keys older than `dropRetiredBefore` go.
  * A pure transformation of the JWK Set (the CLI writes it); load the result with `loadKeySet`
  * to validate it.
+ *
+ * @throws TypeError for a non-finite `now` or cut-off, or when no key signs and no `alg` is given
  */
 export async function rotateKeySet(
   current: { keys: JsonWebKey[] },

@@ -1,3 +1,4 @@
+/** The JWS algorithms Warden signs and verifies with (RFC 7518, RFC 8037). */
 export type SigningAlgorithm = 'EdDSA' | 'ES256' | 'RS256' | 'HS256'
 
 export const signingAlgorithms: readonly SigningAlgorithm[] = Object.freeze([

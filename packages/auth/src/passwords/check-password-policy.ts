@@ -7,6 +7,7 @@ const MIN_LENGTH = 12
 const MAX_LENGTH = 256
 const MIN_CONTEXT_WORD = 4
 
+/** The outcome of {@link checkPasswordPolicy}. */
 export type PasswordPolicyResult =
   | { ok: true; normalized: string }
   | { ok: false; reason: 'too_short' | 'too_long' | 'common' | 'contains_context' }
@@ -36,6 +37,15 @@ function codePoints(text: string): number {
   return count
 }
 
+/**
+ * Checks a new password after NIST SP 800-63B: 12 to 256 code points after NFKC, not among
+ * breached passwords (`data/common-passwords.txt`, case-insensitive), not containing a context
+ * word of 4 or more characters (an e-mail's local part, a name). No composition rules.
+ *
+ * @example
+ * const result = checkPasswordPolicy(password, { context: [email] })
+ * if (!result.ok) throw new AuthError('weak_password', result.reason)
+ */
 export function checkPasswordPolicy(
   password: string,
   options: { context?: readonly string[] | undefined } = {},

@@ -19,6 +19,7 @@ const MIN_TIME_COST = 2
 const ARGON2ID = 2
 const VERSION_0X13 = 1
 
+/** Options of {@link createPasswordHasher}. */
 export interface PasswordHasherOptions {
   /** KiB; at least 19456 (the default). */
   memoryCost?: number | undefined
@@ -36,6 +37,7 @@ export interface PasswordHasherOptions {
   unsafeTestParameters?: true | undefined
 }
 
+/** argon2id password hashing behind a bounded queue. */
 export interface PasswordHasher {
   /** An argon2id PHC string of the NFKC-normalised password. */
   hash(password: string): Promise<string>
@@ -57,6 +59,18 @@ function integer(
   return result
 }
 
+/**
+ * An argon2id hasher (@node-rs/argon2, on the libuv thread pool) with OWASP's minimum
+ * parameters by default (m=19456 KiB, t=2, p=1). Passwords are NFKC-normalised. At most
+ * `maxConcurrent` operations run and `maxQueue` wait; beyond that, calls fail at once.
+ *
+ * @throws TypeError for parameters under OWASP's minimum (unless `unsafeTestParameters`) or
+ *   invalid limits; the returned methods reject with AuthError `overloaded` when saturated
+ * @example
+ * const passwords = createPasswordHasher()
+ * const hash = await passwords.hash(password)
+ * const { valid, needsRehash } = await passwords.verify(hash, attempt)
+ */
 export function createPasswordHasher(options: PasswordHasherOptions = {}): PasswordHasher {
   const unsafe = options.unsafeTestParameters === true
   const memoryCost = integer('memoryCost', options.memoryCost, {

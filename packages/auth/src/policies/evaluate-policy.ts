@@ -2,6 +2,7 @@ import type { Policy } from './define-policy.ts'
 import type { Principal } from './principal-from-claims.ts'
 import { failingRequirement } from './requirements.ts'
 
+/** The outcome of a policy: denials say why and which requirement failed. */
 export type Decision =
   | { readonly allowed: true }
   | {
@@ -18,6 +19,14 @@ export type PolicyResourceArgs<TResource> = undefined extends TResource
 
 const ALLOWED: Decision = Object.freeze({ allowed: true })
 
+/**
+ * Evaluates a policy for a principal (null when unauthenticated) and, for policies that need
+ * one, a resource. Never throws for a denial: a denial is a value.
+ *
+ * @example
+ * const decision = evaluatePolicy(policies.invoiceReader, principal, invoice)
+ * if (!decision.allowed) throw new TRPCError({ code: 'FORBIDDEN' })
+ */
 export function evaluatePolicy<TResource>(
   policy: Policy<TResource>,
   principal: Principal | null,

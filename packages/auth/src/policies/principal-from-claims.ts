@@ -1,5 +1,6 @@
 import type { AccessTokenClaims } from '../tokens/access-token-claims.ts'
 
+/** Who is calling, as verified claims say: what policies decide on. */
 export interface Principal {
   readonly sub: string
   readonly clientId: string
@@ -11,6 +12,7 @@ export interface Principal {
   readonly claims: AccessTokenClaims
 }
 
+/** The frozen {@link Principal} of verified access-token claims. */
 export function principalFromClaims(claims: AccessTokenClaims): Principal {
   const scopes = new Set((claims.scope ?? '').split(' ').filter((scope) => scope.length > 0))
   return Object.freeze({

@@ -1,5 +1,9 @@
 import type { Principal } from './principal-from-claims.ts'
 
+/**
+ * One condition of a policy, in the spirit of ASP.NET Core's authorization requirements.
+ * `TResource` is what the check needs besides the principal (`unknown` when nothing).
+ */
 export interface Requirement<TResource = unknown> {
   /** Reported as the failing requirement of a denial. */
   readonly name: string
@@ -20,6 +24,13 @@ function assertValues(values: readonly string[], what: string): void {
   }
 }
 
+/**
+ * A custom requirement.
+ *
+ * @throws TypeError for an empty name or a check that is not a function
+ * @example
+ * const inATenant = requirement('tenant', (principal) => principal.tenantId !== undefined)
+ */
 export function requirement<TResource = unknown>(
   name: string,
   check: (principal: Principal, resource: TResource) => boolean,
@@ -29,10 +40,16 @@ export function requirement<TResource = unknown>(
   return Object.freeze({ name, check })
 }
 
+/** Any verified principal. */
 export function authenticated(): Requirement {
   return requirement('authenticated', () => true)
 }
 
+/**
+ * At least one of the roles.
+ *
+ * @throws TypeError without roles
+ */
 export function anyRole(...roles: string[]): Requirement {
   assertValues(roles, 'anyRole')
   return requirement(`any-role(${roles.join(',')})`, (principal) =>
@@ -40,6 +57,11 @@ export function anyRole(...roles: string[]): Requirement {
   )
 }
 
+/**
+ * Every one of the scopes.
+ *
+ * @throws TypeError without scopes
+ */
 export function allScopes(...scopes: string[]): Requirement {
   assertValues(scopes, 'allScopes')
   return requirement(`all-scopes(${scopes.join(' ')})`, (principal) =>
@@ -49,6 +71,11 @@ export function allScopes(...scopes: string[]): Requirement {
 
 const CLAIMS: ReadonlySet<string> = new Set(['tid', 'client_id', 'sub'])
 
+/**
+ * The claim `tid`, `client_id` or `sub` has one of the values.
+ *
+ * @throws TypeError for another claim or no values
+ */
 export function claimIn(
   claim: 'tid' | 'client_id' | 'sub',
   values: readonly string[],

@@ -2,6 +2,7 @@ import { createHmac, sign as cryptoSign, type KeyObject } from 'node:crypto'
 
 import type { SigningAlgorithm } from '../keys/signing-algorithm.ts'
 
+/** What {@link forgeToken} builds. */
 export interface ForgeTokenInput {
   /** An object (JSON-encoded) or raw JSON text, e.g. with duplicate names. */
   header: Record<string, unknown> | string
@@ -35,6 +36,9 @@ function signWith(alg: SigningAlgorithm, key: KeyObject | Uint8Array, data: Buff
  * Builds any compact JWS, including malicious ones, for attack tests: `alg: none`, HS256 keyed
  * with a public key, embedded `jwk`, tampered payloads. The header is taken as given: nothing is
  * added or checked.
+ *
+ * @example
+ * forgeToken({ header: { alg: 'none', typ: 'at+jwt', kid }, payload: claims })
  */
 export function forgeToken(input: ForgeTokenInput): string {
   const signingInput = `${encode(input.header)}.${encode(input.payload)}`

@@ -6,6 +6,7 @@ import type { JwkSet, KeySet } from '../keys/key-set.ts'
 import { loadKeySet } from '../keys/load-key-set.ts'
 import type { SigningAlgorithm } from '../keys/signing-algorithm.ts'
 
+/** A test key set and the key objects to forge tokens with. */
 export interface TestKeys {
   readonly alg: SigningAlgorithm
   readonly kid: string

@@ -1,3 +1,4 @@
+/** Recent login failures, for {@link decideLoginThrottle}. */
 export interface LoginThrottleInput {
   /** Epoch milliseconds. */
   now: number
@@ -9,6 +10,7 @@ export interface LoginThrottleInput {
   ipFailures: readonly number[]
 }
 
+/** The numbers of {@link decideLoginThrottle}. */
 export interface LoginThrottleOptions {
   /** Default 15 minutes. */
   windowMs?: number | undefined
@@ -24,6 +26,7 @@ export interface LoginThrottleOptions {
   ipLimit?: number | undefined
 }
 
+/** Whether a login may go ahead; when not, for how many whole seconds and why. */
 export type LoginThrottleDecision =
   { allowed: true } | { allowed: false; retryAfter: number; scope: 'pair' | 'account' | 'ip' }
 
@@ -55,6 +58,8 @@ function blockedUntilOldestLeaves(failures: readonly number[], limit: number, wi
  * - account (any IP): an exponential back-off from the last failure, capped, so that an attacker
  *   spraying from many IPs is slowed down without being able to lock the owner out for long;
  * - IP (any account): blocked at `ipLimit` failures, against credential stuffing.
+ *
+ * @throws TypeError for a non-finite `now` or options that are not positive integers
  */
 export function decideLoginThrottle(
   input: LoginThrottleInput,

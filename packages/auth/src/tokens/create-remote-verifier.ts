@@ -10,8 +10,10 @@ import type { AccessTokenClaims } from './access-token-claims.ts'
 import { assertNonEmptyString, readClockSkew } from './create-token-service.ts'
 import { verifyAccessToken, type VerifyContext } from './verify-access-token.ts'
 
+/** The algorithms a JWKS can provide keys for: asymmetric ones only. */
 export type RemoteAlgorithm = Exclude<SigningAlgorithm, 'HS256'>
 
+/** Options of {@link createRemoteVerifier}. */
 export interface RemoteVerifierOptions {
   jwksUrl: string | URL
   issuer: string
@@ -35,7 +37,14 @@ export interface RemoteVerifierOptions {
   cache?: false | { maxEntries?: number | undefined } | undefined
 }
 
+/** Verifies Warden access tokens with the issuer's JWKS. */
 export interface RemoteVerifier {
+  /**
+   * Verifies a token with the same rules as the token service, fetching the JWKS first when it
+   * is missing or stale, and refetching once per cooldown for an unknown kid.
+   *
+   * @throws AuthError with a token code; a plain Error when no JWKS could ever be loaded
+   */
   verifyAccessToken(
     token: string,
     options?: { audience?: string | undefined },
@@ -160,7 +169,21 @@ export function parseMaxAge(header: string | null): number | undefined {
 }
 
 /**
- * Verifies Warden access tokens in another service, with the issuer's public JWKS.
+ * Verifies Warden access tokens in another service, with the issuer's public JWKS. The JWKS
+ * is fetched with a timeout and a size limit, kept for its Cache-Control max-age (bounded by the
+ * cooldown and 24 hours; 5 minutes without one), refetched at most once per cooldown for an
+ * unknown kid (concurrent misses share the fetch), and kept when a refetch fails. Only
+ * asymmetric keys with a kid and an allowed alg are used.
+ *
+ * @throws TypeError for a URL that is not http(s), an empty issuer or audience, HS256 among the
+ *   algorithms, or a non-positive limit
+ * @example
+ * const verifier = createRemoteVerifier({
+ *   jwksUrl: 'https://auth.example.com/.well-known/jwks.json',
+ *   issuer: 'https://auth.example.com',
+ *   audience: 'reports',
+ * })
+ * const claims = await verifier.verifyAccessToken(token)
  */
 export function createRemoteVerifier(options: RemoteVerifierOptions): RemoteVerifier {
   const jwksUrl = new URL(options.jwksUrl)

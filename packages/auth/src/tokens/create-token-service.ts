@@ -10,6 +10,7 @@ import type { AccessTokenClaims } from './access-token-claims.ts'
 import { createJti } from './token-issued-at.ts'
 import { verifyAccessToken, type VerifyContext } from './verify-access-token.ts'
 
+/** Options of {@link createTokenService}. */
 export interface TokenServiceOptions {
   keys: KeySet
   /** `iss` of issued tokens, and the only `iss` accepted. */
@@ -27,6 +28,7 @@ export interface TokenServiceOptions {
   cache?: false | { maxEntries?: number | undefined } | undefined
 }
 
+/** What an access token is issued for. */
 export interface IssueAccessTokenInput {
   sub: string
   audience: string
@@ -38,6 +40,7 @@ export interface IssueAccessTokenInput {
   ttl?: number | undefined
 }
 
+/** An issued access token, its claims and its lifetime. */
 export interface IssuedAccessToken {
   token: string
   claims: AccessTokenClaims
@@ -47,8 +50,22 @@ export interface IssuedAccessToken {
   expiresAt: number
 }
 
+/** Issues and verifies access tokens with one key set. */
 export interface TokenService {
+  /**
+   * Signs an access token: header `{ alg, kid, typ: "at+jwt" }`; claims iss, sub, aud, iat, exp,
+   * jti, client_id, plus roles, scope and tid when given. Time comes from the clock.
+   *
+   * @throws TypeError (as a rejection) for empty strings, wrong types or a ttl over the maximum
+   */
   issueAccessToken(input: IssueAccessTokenInput): Promise<IssuedAccessToken>
+  /**
+   * Verifies a token synchronously and returns its claims, deeply frozen. `options.audience`
+   * replaces the service's audience for this call. See `verify-access-token.ts` for the rules
+   * and the code each failure gives.
+   *
+   * @throws AuthError with a token code
+   */
   verifyAccessToken(token: string, options?: { audience?: string | undefined }): AccessTokenClaims
   /** The current key set. */
   readonly keys: KeySet
@@ -109,6 +126,15 @@ function activate(keySet: KeySet): ActiveKeys {
 
 /**
  * The issuing and verifying side of access tokens. Options are checked here, at boot.
+ * Verification keeps a bounded cache of verified tokens (by the whole token string, never past
+ * `exp`, dropped on `setKeys`); `cache: false` turns it off.
+ *
+ * @throws TypeError for an empty issuer or audience, a ttl that is not a positive whole number
+ *   of seconds or exceeds the maximum, a skew outside 0..300, or keys not from loadKeySet
+ * @example
+ * const tokens = createTokenService({ keys, issuer: 'https://auth.example.com', audience: 'api' })
+ * const { token } = await tokens.issueAccessToken({ sub, audience: 'api', clientId: 'web' })
+ * const claims = tokens.verifyAccessToken(token)
  */
 export function createTokenService(options: TokenServiceOptions): TokenService {
   assertNonEmptyString(options.issuer, 'issuer')

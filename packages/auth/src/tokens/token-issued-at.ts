@@ -13,6 +13,11 @@ export function createJti(nowMs: number): string {
   return bytes.toString('base64url')
 }
 
+/**
+ * When a token was issued, in epoch milliseconds: from its `jti` when that is a Warden jti whose
+ * time falls inside the `iat` second, else `iat * 1000`. Log-out-everywhere cut-offs compare
+ * against this, so a token issued 100 ms after a cut-off in the same second survives it.
+ */
 export function tokenIssuedAt(claims: Pick<AccessTokenClaims, 'iat' | 'jti'>): number {
   const fallback = claims.iat * 1000
   const bytes = decodeBase64url(claims.jti)
