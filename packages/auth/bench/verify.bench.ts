@@ -8,7 +8,7 @@
 import { createHmac, timingSafeEqual, verify } from 'node:crypto'
 import { mkdir, writeFile } from 'node:fs/promises'
 
-import { jwtVerify } from 'jose'
+import { jwtVerify, SignJWT } from 'jose'
 
 import { createTokenService, type SigningAlgorithm } from '../src/index.ts'
 import { testKeySet } from '../src/testing/index.ts'
@@ -161,6 +161,42 @@ await writeFile(
   new URL('../reports/bench.json', import.meta.url),
   `${JSON.stringify({ benchmark: 'verify', runtime, rounds: ROUNDS, roundMs: ROUND_MS, results }, null, 2)}\n`,
 )
+// Issuing: node:crypto (what the token service uses) against jose's SignJWT, same claims.
+const issuing = []
+for (const alg of ALGORITHMS) {
+  const keys = await testKeySet(alg)
+  const service = createTokenService({ keys: keys.keySet, issuer: ISSUER, audience: AUDIENCE })
+  const input = { sub: 'user-1', audience: AUDIENCE, clientId: 'warden', roles: ['member'] }
+  const { claims } = await service.issueAccessToken(input)
+  const fns: Record<string, Bench> = {
+    warden: () => service.issueAccessToken(input),
+    jose: () =>
+      new SignJWT({ ...claims })
+        .setProtectedHeader({ alg, kid: keys.kid, typ: 'at+jwt' })
+        .sign(keys.signingKey),
+  }
+  const samples: Record<string, number[]> = { warden: [], jose: [] }
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const name of round % 2 === 0 ? ['warden', 'jose'] : ['jose', 'warden']) {
+      samples[name]!.push(await measure(fns[name]!, ROUND_MS))
+    }
+  }
+  issuing.push({ alg, warden: median(samples['warden']!), jose: median(samples['jose']!) })
+}
+console.log('issueAccessToken (node:crypto) vs jose SignJWT, ops per CPU-second\n')
+console.log('alg    |      warden |        jose | jose/warden time')
+console.log('-------|-------------|-------------|-----------------')
+for (const r of issuing) {
+  console.log(
+    `${r.alg.padEnd(6)} | ${fmt(r.warden)} | ${fmt(r.jose)} | ${ratio(r.warden / r.jose)}`,
+  )
+}
+console.log('')
+await writeFile(
+  new URL('../reports/bench.json', import.meta.url),
+  `${JSON.stringify({ benchmark: 'verify', runtime, rounds: ROUNDS, roundMs: ROUND_MS, results, issuing }, null, 2)}\n`,
+)
+
 const missed = results.filter((r) => r.meetsGoal === false)
 if (missed.length > 0) {
   console.log(`Goal missed for ${missed.map((r) => r.alg).join(', ')}`)
