@@ -1,4 +1,4 @@
-// Adds up every vitest JSON report (`*/reports/*.json`) of the last run and prints
+// Adds up every vitest JSON report (`*/reports/vitest*.json`) of the last run and prints
 // `N passed, N failed`. A suite that failed to load counts as one failure.
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -8,7 +8,7 @@ function* reports(dir) {
     if (entry.name === 'node_modules' || entry.name.startsWith('.')) continue
     const path = join(dir, entry.name)
     if (entry.isDirectory()) yield* reports(path)
-    else if (entry.name.endsWith('.json') && dir.endsWith('reports')) yield path
+    else if (/^vitest.*\.json$/.test(entry.name) && dir.endsWith('reports')) yield path
   }
 }
 
