@@ -51,6 +51,20 @@ export function parseAuthorization(
   return { kind: 'none' }
 }
 
+// The verified-token cache hands out the same frozen claims object for every request with the
+// same token, so the principal derived from it (a pure function of the claims) is kept alongside,
+// for as long as the claims object lives, instead of being rebuilt per request.
+const principals = new WeakMap<AccessTokenClaims, Principal>()
+
+function principalOf(claims: AccessTokenClaims): Principal {
+  let principal = principals.get(claims)
+  if (principal === undefined) {
+    principal = principalFromClaims(claims)
+    principals.set(claims, principal)
+  }
+  return principal
+}
+
 function authenticate(services: ApiServices, request: RequestMeta): AuthState {
   if (request.tokenInUrl) {
     return {
@@ -74,7 +88,7 @@ function authenticate(services: ApiServices, request: RequestMeta): AuthState {
         error: new AuthError('revoked_token', 'The token has been revoked'),
       }
     }
-    return { status: 'authenticated', principal: principalFromClaims(claims), claims }
+    return { status: 'authenticated', principal: principalOf(claims), claims }
   } catch (error) {
     if (error instanceof AuthError) return { status: 'failed', error }
     throw error

@@ -64,25 +64,30 @@ const databaseUnavailable = () =>
   })
 
 /**
- * Every procedure starts here. It denies any procedure that declares no access (default deny at
- * run time, on top of the test that walks the router), and turns a database outage into a 503.
+ * What every procedure's middleware does around its own check: it denies any procedure that
+ * declares no access (default deny at run time, on top of the test that walks the router), and
+ * turns a database outage into a 503. Each procedure kind has exactly one middleware (this plus
+ * its check): every middleware level costs tRPC two copies of the call's options per request.
  */
-const baseProcedure = t.procedure.use(async ({ meta, next }) => {
+function denyUndeclared(meta: ProcedureMeta | undefined): void {
   if (meta?.access === undefined) {
     throw new TRPCError({ code: 'FORBIDDEN', message: 'This procedure declares no access rule' })
   }
-  const result = await next()
-  if (!result.ok && isDatabaseUnavailable(result.error.cause)) throw databaseUnavailable()
+}
+
+function mapDatabaseOutage<R extends { ok: boolean; error?: TRPCError }>(result: R): R {
+  if (!result.ok && isDatabaseUnavailable(result.error?.cause)) throw databaseUnavailable()
   return result
-})
+}
 
 /**
  * A procedure anyone may call. A malformed request (a token in the URL, a broken or doubled
  * `Authorization` header) is still refused with 400 `invalid_request`; a token is not verified.
  */
-export const publicProcedure = baseProcedure
+export const publicProcedure = t.procedure
   .meta({ access: { kind: 'public' } })
-  .use(({ ctx, next }) => {
+  .use(async ({ meta, ctx, next }) => {
+    denyUndeclared(meta)
     if (
       ctx.request.tokenInUrl ||
       parseAuthorization(ctx.request.authorization).kind === 'malformed'
@@ -90,7 +95,7 @@ export const publicProcedure = baseProcedure
       const failed = ctx.auth()
       if (failed.status === 'failed') throw toTRPCError(failed.error)
     }
-    return next()
+    return mapDatabaseOutage(await next())
   })
 
 /**
@@ -100,22 +105,25 @@ export const publicProcedure = baseProcedure
  * `insufficient_scope`. The handler gets `ctx.principal` and `ctx.claims`.
  */
 export function protectedProcedure(policy: Policy) {
-  return baseProcedure.meta({ access: { kind: 'policy', policy } }).use(({ ctx, next }) => {
-    const auth = ctx.auth()
-    if (auth.status === 'failed') throw toTRPCError(auth.error)
-    if (auth.status === 'anonymous') {
-      throw toTRPCError(new AuthError('missing_token', 'Authentication required'))
-    }
-    const decision = evaluatePolicy(policy, auth.principal, undefined)
-    if (!decision.allowed) {
-      throw toTRPCError(
-        decision.reason === 'unauthenticated'
-          ? new AuthError('missing_token', 'Authentication required')
-          : new AuthError('insufficient_scope', `Requires ${decision.requirement}`),
-      )
-    }
-    const principal: Principal = auth.principal
-    const claims: AccessTokenClaims = auth.claims
-    return next({ ctx: { principal, claims } })
-  })
+  return t.procedure
+    .meta({ access: { kind: 'policy', policy } })
+    .use(async ({ meta, ctx, next }) => {
+      denyUndeclared(meta)
+      const auth = ctx.auth()
+      if (auth.status === 'failed') throw toTRPCError(auth.error)
+      if (auth.status === 'anonymous') {
+        throw toTRPCError(new AuthError('missing_token', 'Authentication required'))
+      }
+      const decision = evaluatePolicy(policy, auth.principal, undefined)
+      if (!decision.allowed) {
+        throw toTRPCError(
+          decision.reason === 'unauthenticated'
+            ? new AuthError('missing_token', 'Authentication required')
+            : new AuthError('insufficient_scope', `Requires ${decision.requirement}`),
+        )
+      }
+      const principal: Principal = auth.principal
+      const claims: AccessTokenClaims = auth.claims
+      return mapDatabaseOutage(await next({ ctx: { principal, claims } }))
+    })
 }
