@@ -1,4 +1,4 @@
-import { Hono, type Context } from 'hono'
+import { Hono, type Context, type MiddlewareHandler } from 'hono'
 import { cors } from 'hono/cors'
 import { HTTPException } from 'hono/http-exception'
 
@@ -6,6 +6,7 @@ import type { ApiServices } from '@warden/api'
 
 import type { Config } from './config.ts'
 import type { AppEnv } from './http/app-env.ts'
+import { isSecureRequest } from './http/request-meta.ts'
 import { securityHeaders } from './http/security-headers.ts'
 import { handleTrpc } from './http/trpc.ts'
 import { oauthRoutes } from './oauth/routes.ts'
@@ -28,9 +29,16 @@ export function createApp(options: AppOptions) {
   const { logger } = services
   const app = new Hono<AppEnv>()
 
+  const security = securityHeaders(config)
+  // One middleware for what every answer gets: HTTPS enforcement, the security headers and the
+  // request log line (one Hono middleware instead of two: each level is a promise per request).
   app.use(async (c, next) => {
     const started = performance.now()
-    await next()
+    const secure = isSecureRequest(c, config)
+    const refused = security.refuseInsecure(c, secure)
+    if (refused === undefined) await next()
+    else c.res = refused
+    security.apply(c.res.headers, secure)
     // One line per request. The path only: a query string could carry anything.
     logger.info('request', {
       method: c.req.method,
@@ -41,20 +49,29 @@ export function createApp(options: AppOptions) {
       ...(c.get('authError') === undefined ? {} : { authError: c.get('authError') }),
     })
   })
-  app.use(securityHeaders(config))
 
   const allowed = new Set(config.corsOrigins)
-  app.use(
-    '/trpc/*',
-    cors({
-      origin: (origin) => (allowed.has(origin) ? origin : null),
-      credentials: true,
-      allowMethods: ['GET', 'POST', 'OPTIONS'],
-      allowHeaders: ['authorization', 'content-type', 'trpc-accept', 'x-trpc-source'],
-      exposeHeaders: ['www-authenticate', 'retry-after', 'date'],
-      maxAge: 600,
-    }),
-  )
+  const trpcCors = cors({
+    origin: (origin) => (allowed.has(origin) ? origin : null),
+    credentials: true,
+    allowMethods: ['GET', 'POST', 'OPTIONS'],
+    allowHeaders: ['authorization', 'content-type', 'trpc-accept', 'x-trpc-source'],
+    exposeHeaders: ['www-authenticate', 'retry-after', 'date'],
+    maxAge: 600,
+  })
+  // CORS headers are read only by a browser making a cross-origin request, and such a request
+  // always carries `Origin` (Fetch standard). Requests without it skip the middleware, which
+  // would otherwise rebuild every response to add headers nobody reads; they keep its
+  // `Vary: Origin`, since the answer does depend on that header.
+  const corsForBrowsers: MiddlewareHandler<AppEnv> = async (c, next) => {
+    if (c.req.method === 'OPTIONS' || c.req.raw.headers.get('origin') !== null) {
+      return trpcCors(c, next)
+    }
+    await next()
+    c.res.headers.append('vary', 'Origin')
+    return undefined
+  }
+  app.use('/trpc/*', corsForBrowsers)
   app.use('/.well-known/*', cors({ origin: '*', allowMethods: ['GET'] }))
 
   app.get('/health', (c) => c.json({ status: 'ok' }))

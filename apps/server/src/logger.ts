@@ -5,9 +5,54 @@ export type { Logger }
 const LEVELS = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 } as const
 export type LogLevel = keyof typeof LEVELS
 
+/** Pending log bytes (UTF-16 units) above which the batch is written at once. */
+const MAX_PENDING = 64 * 1024
+
+interface StdoutSink {
+  write(line: string): void
+  flush(): void
+}
+
+/**
+ * Standard output, batched: lines logged during one turn of the event loop are written together
+ * on the next `setImmediate`, instead of one synchronous `write(2)` per request (stdout is
+ * synchronous for files and pipes on Linux). The batch is bounded: past `MAX_PENDING` it is
+ * written at once. Warnings and errors, and the process's exit, flush everything first, so no
+ * line is lost or reordered when the process stops.
+ */
+function createStdoutSink(): StdoutSink {
+  let pending = ''
+  let scheduled = false
+  const flush = () => {
+    scheduled = false
+    if (pending === '') return
+    const chunk = pending
+    pending = ''
+    process.stdout.write(chunk)
+  }
+  process.on('exit', flush)
+  return {
+    write(line) {
+      pending += `${line}\n`
+      if (pending.length >= MAX_PENDING) flush()
+      else if (!scheduled) {
+        scheduled = true
+        setImmediate(flush)
+      }
+    },
+    flush,
+  }
+}
+
+// One per process: every logger writing to stdout shares it (and its single exit hook).
+let stdoutSink: StdoutSink | undefined
+
 /**
  * One JSON object per line. Callers pass only what may be logged: never an Authorization header,
  * a cookie, a token or a password (a test runs a whole login-refresh-logout and greps the lines).
+ *
+ * Without `write`, lines go to standard output in batches (see `createStdoutSink`); with it, each
+ * line is handed over as soon as it is logged.
  */
 export function createLogger(options: {
   level: LogLevel
@@ -15,12 +60,22 @@ export function createLogger(options: {
   now?: () => number
 }): Logger {
   const threshold = LEVELS[options.level]
-  const write = options.write ?? ((line: string) => process.stdout.write(`${line}\n`))
+  const sink = options.write === undefined ? (stdoutSink ??= createStdoutSink()) : undefined
+  const write = options.write ?? ((line: string) => sink?.write(line))
   const now = options.now ?? Date.now
+  // Requests that finish in the same millisecond share one formatted timestamp.
+  let lastMs = Number.NaN
+  let lastTime = ''
   const log =
     (level: Exclude<LogLevel, 'silent'>) => (message: string, fields?: Record<string, unknown>) => {
       if (LEVELS[level] < threshold) return
-      write(JSON.stringify({ time: new Date(now()).toISOString(), level, message, ...fields }))
+      const ms = now()
+      if (ms !== lastMs) {
+        lastMs = ms
+        lastTime = new Date(ms).toISOString()
+      }
+      write(JSON.stringify({ time: lastTime, level, message, ...fields }))
+      if (level !== 'info') sink?.flush()
     }
   return { info: log('info'), warn: log('warn'), error: log('error') }
 }

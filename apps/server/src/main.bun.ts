@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs'
 
+import type { Server } from 'bun'
+
 import { announce, exitOnStartFailure, handleShutdown } from './boot.ts'
 import { configFromProcess } from './config.ts'
 import { createLogger } from './logger.ts'
@@ -10,12 +12,13 @@ try {
   const logger = createLogger({ level: config.logLevel })
   const warden = await startWarden(config, {
     logger,
-    socketAddress: (c) => (c.env as { remoteAddress?: string } | undefined)?.remoteAddress,
+    // The Bun server is the app's `env`; the address is looked up only by the procedures that
+    // need the client IP (login throttling), not on every request.
+    socketAddress: (c) => (c.env as Server<undefined> | undefined)?.requestIP(c.req.raw)?.address,
   })
   const tls = config.tls
   const server = Bun.serve({
-    fetch: (request, bunServer) =>
-      warden.app.fetch(request, { remoteAddress: bunServer.requestIP(request)?.address }),
+    fetch: (request, bunServer) => warden.app.fetch(request, bunServer),
     port: config.port,
     hostname: config.host,
     ...(tls ? { tls: { cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) } } : {}),

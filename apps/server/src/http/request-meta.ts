@@ -58,7 +58,8 @@ export function isOriginAllowed(c: Context, config: Config): boolean {
 export function createRefreshCookie(options: {
   secure: boolean
   cookieHeader: string | undefined
-  responseHeaders: Headers
+  /** Adds one `Set-Cookie` header to the response. */
+  appendSetCookie: (value: string) => void
 }): RefreshCookie {
   const name = options.secure ? '__Host-warden_rt' : 'warden_rt'
   const attributes = 'Path=/; HttpOnly; Secure; SameSite=Strict'
@@ -74,13 +75,10 @@ export function createRefreshCookie(options: {
       return undefined
     },
     write(token, maxAgeSeconds) {
-      options.responseHeaders.append(
-        'set-cookie',
-        `${name}=${token}; Max-Age=${maxAgeSeconds}; ${attributes}`,
-      )
+      options.appendSetCookie(`${name}=${token}; Max-Age=${maxAgeSeconds}; ${attributes}`)
     },
     clear() {
-      options.responseHeaders.append('set-cookie', `${name}=; Max-Age=0; ${attributes}`)
+      options.appendSetCookie(`${name}=; Max-Age=0; ${attributes}`)
     },
   }
 }

@@ -1,4 +1,9 @@
-import { fetchRequestHandler } from '@trpc/server/adapters/fetch'
+import { getErrorShape, getTRPCErrorFromUnknown, TRPCError, type AnyProcedure } from '@trpc/server'
+import {
+  getHTTPStatusCodeFromError,
+  resolveResponse,
+  type HTTPErrorHandler,
+} from '@trpc/server/http'
 import type { Context as HonoContext } from 'hono'
 
 import {
@@ -7,6 +12,7 @@ import {
   responseHeadersFor,
   type ApiServices,
   type Context,
+  type RefreshCookie,
   type RequestMeta,
 } from '@warden/api'
 
@@ -17,57 +23,277 @@ import { clientIp, createRefreshCookie, isOriginAllowed, isSecureRequest } from 
 /** Largest tRPC batch accepted; every call of a batch counts (a batch of logins is N attempts). */
 export const MAX_BATCH_SIZE = 50
 
+const ENDPOINT = '/trpc'
+const routerConfig = appRouter._def._config
+// tRPC types `_def.procedures` as the nested router record; at run time it is the flat map from
+// dotted path to procedure that tRPC's own `getProcedureAtPath` reads.
+const procedures = appRouter._def.procedures as unknown as Readonly<
+  Record<string, AnyProcedure | undefined>
+>
+// Lazily loaded sub-routers would have to be loaded before a lookup: tRPC's path only, then.
+const hasLazyRouters = Object.keys(appRouter._def.lazy).length > 0
+
+type SocketAddress = (c: HonoContext<AppEnv>) => string | undefined
+
 /**
- * Serves the tRPC router under `/trpc` through tRPC's fetch adapter: no data transformer, GET
- * for queries, POST for mutations, batching on and capped. The request details the procedures
- * may see are extracted here, once; the auth outcome is copied to the request log afterwards.
+ * One `/trpc` request: the request details the procedures may see, each read from the request
+ * when a procedure first asks for it (`system.info` needs none of it, `system.whoami` only the
+ * `Authorization` header and the URL), the `Set-Cookie` values they add, and the context.
+ */
+class TrpcExchange implements RequestMeta {
+  readonly #c: HonoContext<AppEnv>
+  readonly #config: Config
+  readonly #socketAddress: SocketAddress
+  #ip: string | undefined
+  #tokenInUrl: boolean | undefined
+  #originAllowed: boolean | undefined
+  #refreshCookie: RefreshCookie | undefined
+  cookies: string[] | undefined
+  context: Context | undefined
+
+  constructor(c: HonoContext<AppEnv>, config: Config, socketAddress: SocketAddress) {
+    this.#c = c
+    this.#config = config
+    this.#socketAddress = socketAddress
+  }
+
+  get ip(): string {
+    return (this.#ip ??= clientIp(this.#c, this.#config, this.#socketAddress(this.#c)))
+  }
+  get userAgent(): string | undefined {
+    return this.#c.req.header('user-agent')
+  }
+  get authorization(): string | null {
+    return this.#c.req.raw.headers.get('authorization')
+  }
+  get tokenInUrl(): boolean {
+    return (this.#tokenInUrl ??= hasTokenInUrl(this.#c.req.raw.url))
+  }
+  get originAllowed(): boolean {
+    return (this.#originAllowed ??= isOriginAllowed(this.#c, this.#config))
+  }
+  get refreshCookie(): RefreshCookie {
+    return (this.#refreshCookie ??= createRefreshCookie({
+      secure: isSecureRequest(this.#c, this.#config),
+      cookieHeader: this.#c.req.header('cookie'),
+      appendSetCookie: (value) => (this.cookies ??= []).push(value),
+    }))
+  }
+
+  /** The headers the calls' errors and cookies add to the response (tRPC's `responseMeta`). */
+  headersFor(errors: readonly TRPCError[]): Record<string, string> | Headers {
+    const headers = responseHeadersFor(errors)
+    if (this.cookies === undefined) return headers
+    const withCookies = new Headers(headers)
+    for (const cookie of this.cookies) withCookies.append('set-cookie', cookie)
+    return withCookies
+  }
+}
+
+/**
+ * Serves the tRPC router under `/trpc`: no data transformer, GET for queries, POST for
+ * mutations, batching on and capped, tRPC's error shapes and status codes.
+ *
+ * A single query by GET (what `system.info`, `system.whoami` and every unbatched client query
+ * are) is answered by `answerSingleQuery`, which does what tRPC's `resolveResponse` does for it
+ * without the parts such a request cannot use; everything else (batches, mutations, streaming,
+ * unknown paths, other methods) goes to `resolveResponse`, which every tRPC adapter calls. The
+ * auth outcome is copied to the request log afterwards.
  */
 export function handleTrpc(options: {
   config: Config
   services: ApiServices
-  socketAddress: (c: HonoContext<AppEnv>) => string | undefined
+  socketAddress: SocketAddress
 }) {
-  const { config, services } = options
+  const { config, services, socketAddress } = options
+  const onError: HTTPErrorHandler<typeof appRouter, Request> = ({ error, path }) => {
+    if (error.code === 'INTERNAL_SERVER_ERROR') {
+      services.logger.error('procedure failed', {
+        path,
+        error: error.cause instanceof Error ? error.cause.message : error.message,
+      })
+    }
+  }
   return async (c: HonoContext<AppEnv>) => {
-    const raw = c.req.raw
-    let context: Context | undefined
-    const response = await fetchRequestHandler({
-      endpoint: '/trpc',
-      req: raw,
-      router: appRouter,
-      maxBatchSize: MAX_BATCH_SIZE,
-      createContext: ({ resHeaders }) => {
-        const secure = isSecureRequest(c, config)
-        const request: RequestMeta = {
-          ip: clientIp(c, config, options.socketAddress(c)),
-          userAgent: c.req.header('user-agent'),
-          authorization: raw.headers.get('authorization'),
-          tokenInUrl: hasTokenInUrl(raw.url),
-          originAllowed: isOriginAllowed(c, config),
-          refreshCookie: createRefreshCookie({
-            secure,
-            cookieHeader: c.req.header('cookie'),
-            responseHeaders: resHeaders,
-          }),
-        }
-        context = createContext({ services, request })
-        return context
-      },
-      responseMeta: ({ errors }) => ({ headers: responseHeadersFor(errors) }),
-      onError: ({ error, path }) => {
-        if (error.code === 'INTERNAL_SERVER_ERROR') {
-          services.logger.error('procedure failed', {
+    const req = c.req.raw
+    const exchange = new TrpcExchange(c, config, socketAddress)
+    const path = procedurePath(req.url)
+    const single = singleQuery(req, path)
+    const response =
+      single === undefined
+        ? await resolveResponse({
+            req,
             path,
-            error: error.cause instanceof Error ? error.cause.message : error.message,
+            router: appRouter,
+            maxBatchSize: MAX_BATCH_SIZE,
+            error: null,
+            createContext: () =>
+              Promise.resolve((exchange.context = createContext({ services, request: exchange }))),
+            responseMeta: ({ errors }) => ({ headers: exchange.headersFor(errors) }),
+            onError,
           })
-        }
-      },
-    })
-    const auth = context?.peekAuth()
+        : await answerSingleQuery({ req, path, ...single, exchange, services, onError })
+    const auth = exchange.context?.peekAuth()
     if (auth?.status === 'authenticated') c.set('userId', auth.claims.sub)
     else if (auth?.status === 'failed') c.set('authError', auth.error.code)
     return response
   }
+}
+
+/**
+ * The procedure and raw `input` of a request that is one query called by GET, or undefined for
+ * anything `resolveResponse` must handle: another method, a batch or any query parameter besides
+ * `input`, a streaming `Accept`, a body type, an encoded or unknown path, a non-query.
+ */
+function singleQuery(
+  req: Request,
+  path: string,
+): { procedure: AnyProcedure; input: string | null } | undefined {
+  if (req.method !== 'GET' || hasLazyRouters || path.includes('%')) return undefined
+  const procedure = Object.hasOwn(procedures, path) ? procedures[path] : undefined
+  if (procedure?._def.type !== 'query') return undefined
+  const { headers } = req
+  if (headers.get('content-type') !== null || headers.get('trpc-accept') !== null) return undefined
+  if (headers.get('accept')?.includes('application/jsonl') === true) return undefined
+  const url = req.url
+  const query = url.indexOf('?')
+  if (query === -1) return { procedure, input: null }
+  const hash = url.indexOf('#', query)
+  const params = new URLSearchParams(url.slice(query + 1, hash === -1 ? undefined : hash))
+  for (const name of params.keys()) if (name !== 'input') return undefined
+  return { procedure, input: params.get('input') }
+}
+
+/**
+ * What `resolveResponse` answers for a single query by GET, step for step: the context; the
+ * procedure with the request's abort signal and its input parsed from JSON (and the router's
+ * input transformer) on first use, a bad one being a 400 `BAD_REQUEST`; a stream-like result
+ * refused as `UNSUPPORTED_MEDIA_TYPE`; `onError`; the error shape from the router's formatter and
+ * the status from its `httpStatus`, else from the error's code; `Vary: trpc-accept, accept`, the
+ * JSON content type, then the `responseMeta` headers; the body in tRPC's envelope through the
+ * router's output transformer. Left out, because a single query cannot use them: batching, method
+ * override, streaming, subscriptions, body parsing, and the combined abort signals, `URL` and
+ * `Headers` objects built for those.
+ */
+async function answerSingleQuery(call: {
+  req: Request
+  path: string
+  procedure: AnyProcedure
+  input: string | null
+  exchange: TrpcExchange
+  services: ApiServices
+  onError: HTTPErrorHandler<typeof appRouter, Request>
+}): Promise<Response> {
+  const { req, path, procedure, exchange } = call
+  const { transformer } = routerConfig
+  // Read on first use, as tRPC does: a procedure without input never parses it.
+  const input: { read: boolean; value: unknown } = { read: false, value: undefined }
+  const getRawInput = () => {
+    if (!input.read) {
+      try {
+        const parsed: unknown = call.input ? JSON.parse(call.input) : undefined
+        input.value = parsed === undefined ? undefined : transformer.input.deserialize(parsed)
+      } catch (cause) {
+        if (cause instanceof TRPCError) return Promise.reject(cause)
+        const message = cause instanceof Error ? cause.message : 'Invalid input'
+        return Promise.reject(new TRPCError({ code: 'BAD_REQUEST', message, cause }))
+      }
+      input.read = true
+    }
+    return Promise.resolve(input.value)
+  }
+
+  let data: unknown
+  let failure: { error: TRPCError; path: string | undefined; input: unknown } | undefined
+  try {
+    const ctx = (exchange.context = createContext({ services: call.services, request: exchange }))
+    const signal = req.signal
+    data = await procedure({ path, getRawInput, ctx, type: 'query', signal, batchIndex: 0 })
+  } catch (cause) {
+    const error = getTRPCErrorFromUnknown(cause)
+    failure = { error, path, input: input.read ? input.value : undefined }
+  }
+  if (failure === undefined && isDataStream(data)) {
+    // resolveResponse raises this outside the call, so without the call's path and input.
+    const message =
+      'Cannot use stream-like response in non-streaming request - use httpBatchStreamLink'
+    failure = {
+      error: new TRPCError({ code: 'UNSUPPORTED_MEDIA_TYPE', message }),
+      path: undefined,
+      input: undefined,
+    }
+  }
+
+  let body: unknown
+  let status = 200
+  if (failure === undefined) {
+    body = { result: { data: transformer.output.serialize(data) as unknown } }
+  } else {
+    const { error } = failure
+    const ctx = exchange.context
+    const type = 'query'
+    call.onError({ error, path: failure.path, input: failure.input, ctx, type, req })
+    const shape = getErrorShape({
+      config: routerConfig,
+      ctx,
+      error,
+      input: failure.input,
+      path: failure.path,
+      type,
+    })
+    body = { error: transformer.output.serialize(shape) as unknown }
+    status = statusOf(shape, error)
+  }
+  const headers = new Headers()
+  headers.set('vary', 'trpc-accept, accept')
+  headers.set('content-type', 'application/json')
+  const meta = exchange.headersFor(failure === undefined ? [] : [failure.error])
+  if (meta instanceof Headers) for (const [name, value] of meta) headers.append(name, value)
+  else for (const [name, value] of Object.entries(meta)) headers.set(name, value)
+  return new Response(JSON.stringify(body), { status, headers })
+}
+
+const isObject = (value: unknown): value is object =>
+  typeof value === 'object' && value !== null && !Array.isArray(value)
+
+/** `getHTTPStatusCode` for one error: the formatter's `data.httpStatus`, else the code's. */
+function statusOf(shape: unknown, error: TRPCError): number {
+  const data: unknown = isObject(shape) && 'data' in shape ? shape.data : undefined
+  const httpStatus: unknown = isObject(data) && 'httpStatus' in data ? data.httpStatus : undefined
+  return typeof httpStatus === 'number' ? httpStatus : getHTTPStatusCodeFromError(error)
+}
+
+/** tRPC's test for a result only a streaming link can carry: async iterables or promises. */
+function isDataStream(value: unknown): boolean {
+  if (!isObject(value)) return false
+  if (Symbol.asyncIterator in value) return true
+  return Object.values(value).some(
+    (item: unknown) =>
+      ((isObject(item) || typeof item === 'function') &&
+        'then' in item &&
+        typeof item.then === 'function' &&
+        'catch' in item &&
+        typeof item.catch === 'function') ||
+      (isObject(item) && Symbol.asyncIterator in item),
+  )
+}
+
+/**
+ * The procedure path of a `/trpc/…` URL, still percent-encoded (tRPC decodes it), as tRPC's fetch
+ * adapter computes it: the URL's path after the endpoint, without surrounding slashes. A
+ * `Request`'s URL is serialised, so its path starts at the first `/` after `//` and ends at the
+ * first `?` or `#`.
+ */
+function procedurePath(url: string): string {
+  const start = url.indexOf('/', url.indexOf('//') + 2)
+  if (start === -1) return ''
+  const query = url.indexOf('?', start)
+  const hash = url.indexOf('#', start)
+  const end = hash === -1 ? query : query === -1 ? hash : Math.min(query, hash)
+  let path = url.slice(start + ENDPOINT.length, end === -1 ? undefined : end)
+  if (path.startsWith('/')) path = path.slice(1)
+  if (path.endsWith('/')) path = path.slice(0, -1)
+  return path
 }
 
 // RFC 6750 §2.3 allows `access_token` in the query; we never do, and say so (tokens leak from
