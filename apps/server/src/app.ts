@@ -8,6 +8,7 @@ import type { Config } from './config.ts'
 import type { AppEnv } from './http/app-env.ts'
 import { isSecureRequest } from './http/request-meta.ts'
 import { securityHeaders } from './http/security-headers.ts'
+import { staticWeb } from './http/static-web.ts'
 import { handleTrpc } from './http/trpc.ts'
 import { oauthRoutes } from './oauth/routes.ts'
 
@@ -20,8 +21,9 @@ export interface AppOptions {
 }
 
 /**
- * The Hono app: tRPC under `/trpc`, health, JWKS, OAuth metadata and token endpoint, and a 404
- * for anything else. No `listen` here: tests call `app.request()`, entries serve it.
+ * The Hono app: tRPC under `/trpc`, health, JWKS, OAuth metadata and token endpoint, the built
+ * web app when `config.webDir` is set, and a 404 for anything else. No `listen` here: tests call
+ * `app.request()`, entries serve it.
  */
 export function createApp(options: AppOptions) {
   const { config, services } = options
@@ -95,7 +97,9 @@ export function createApp(options: AppOptions) {
 
   app.all('/trpc/*', handleTrpc({ config, services, socketAddress }))
 
-  app.notFound((c) => c.json({ error: 'not_found' }, 404))
+  // The built web app, when configured, answers what no API route did (so API paths pay nothing).
+  const webApp = config.webDir === undefined ? undefined : staticWeb({ dir: config.webDir })
+  app.notFound((c) => webApp?.(c) ?? c.json({ error: 'not_found' }, 404))
   app.onError((error, c) => {
     if (error instanceof HTTPException) return error.getResponse()
     logger.error('unhandled error', { path: c.req.path, error: error.message })

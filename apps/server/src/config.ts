@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs'
 import { isAbsolute, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
 
 import { z } from 'zod'
 
@@ -27,6 +28,8 @@ export interface Config {
   readonly trustProxy: boolean
   readonly tls: { readonly certFile: string; readonly keyFile: string } | undefined
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent'
+  /** The built web app served at `/` (a folder holding `index.html`), or undefined for none. */
+  readonly webDir: string | undefined
 }
 
 /** Thrown when the environment is unusable; lists every problem, each with its variable. */
@@ -104,6 +107,7 @@ const schema = z.object({
   TLS_CERT_FILE: z.string().min(1).optional(),
   TLS_KEY_FILE: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).optional(),
+  WARDEN_WEB_DIR: z.string().min(1).optional(),
 })
 
 /**
@@ -111,12 +115,13 @@ const schema = z.object({
  * problem at once. In production it refuses what is only acceptable on a developer's machine.
  *
  * Relative paths are resolved against `cwd` (the directory `pnpm` was started from).
+ * `defaultWebDir` is the web app folder served when `WARDEN_WEB_DIR` is unset, if it was built.
  *
  * @throws ConfigError listing each problem with its variable's name
  */
 export function parseConfig(
   env: Record<string, string | undefined>,
-  options: { cwd: string },
+  options: { cwd: string; defaultWebDir?: string | undefined },
 ): Config {
   const parsed = schema.safeParse(env)
   if (!parsed.success) {
@@ -180,6 +185,20 @@ export function parseConfig(
     problems.push('AUTH_ISSUER: must be an https:// URL in production')
   }
 
+  let webDir: string | undefined
+  if (e.WARDEN_WEB_DIR !== undefined && e.WARDEN_WEB_DIR !== 'none') {
+    webDir = path(e.WARDEN_WEB_DIR)
+    if (!existsSync(join(webDir, 'index.html'))) {
+      problems.push(`WARDEN_WEB_DIR: ${webDir} holds no index.html (is the web app built?)`)
+    }
+  } else if (
+    e.WARDEN_WEB_DIR === undefined &&
+    options.defaultWebDir !== undefined &&
+    existsSync(join(options.defaultWebDir, 'index.html'))
+  ) {
+    webDir = options.defaultWebDir
+  }
+
   if (problems.length > 0) throw new ConfigError(problems)
 
   return Object.freeze({
@@ -200,6 +219,7 @@ export function parseConfig(
     trustProxy: e.TRUST_PROXY,
     tls: tls && Object.freeze(tls),
     logLevel: e.LOG_LEVEL ?? 'info',
+    webDir,
   })
 }
 
@@ -210,5 +230,9 @@ export function embeddedDatabaseDir(config: Pick<Config, 'dataDir'>): string {
 
 /** Reads the process environment once; the only place in the server that touches `process.env`. */
 export function configFromProcess(): Config {
-  return parseConfig(process.env, { cwd: process.env['INIT_CWD'] ?? process.cwd() })
+  return parseConfig(process.env, {
+    cwd: process.env['INIT_CWD'] ?? process.cwd(),
+    // apps/web's build output, from this file in apps/server/src (or a bundle in apps/server/dist).
+    defaultWebDir: fileURLToPath(new URL('../../web/dist', import.meta.url)),
+  })
 }
