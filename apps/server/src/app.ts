@@ -31,7 +31,7 @@ export function createApp(options: AppOptions) {
   const { logger } = services
   const app = new Hono<AppEnv>()
 
-  const security = securityHeaders(config)
+  const security = securityHeaders(config, services.clock)
   // One middleware for what every answer gets: HTTPS enforcement, the security headers and the
   // request log line (one Hono middleware instead of two: each level is a promise per request).
   app.use(async (c, next) => {

@@ -1,5 +1,7 @@
 import type { Context } from 'hono'
 
+import type { Clock } from '@warden/auth'
+
 import type { Config } from '../config.ts'
 
 const API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
@@ -13,8 +15,25 @@ export interface SecurityHeaders {
    * for a refused request, else undefined.
    */
   refuseInsecure(c: Context, secure: boolean): Response | undefined
-  /** Sets the headers on an answer. */
+  /** Sets the headers on an answer, `Date` included. */
   apply(headers: Headers, secure: boolean): void
+}
+
+/**
+ * The RFC 9110 §6.6.1 `Date` (IMF-fixdate) of `clock`'s now. The text changes once a second, so
+ * it is formatted once per whole second and reused by every answer within it.
+ */
+function httpDate(clock: Clock): () => string {
+  let second = Number.NaN
+  let text = ''
+  return () => {
+    const now = Math.floor(clock.now() / 1000)
+    if (now !== second) {
+      second = now
+      text = new Date(now * 1000).toUTCString()
+    }
+    return text
+  }
 }
 
 /**
@@ -22,8 +41,14 @@ export interface SecurityHeaders {
  * responses (the web app's static files set their own), `no-store` on everything but the public
  * metadata, and HSTS in production over HTTPS. In production plain HTTP is redirected to HTTPS,
  * except the health probes a load balancer sends to the backend directly.
+ *
+ * Every answer's `Date` comes from `clock`, the clock tokens are issued and verified with:
+ * clients estimate the server's time from it to know when their tokens expire, so it must not be
+ * the runtime's own stamp when the two clocks differ (a test's manual clock). In production both
+ * are the system clock.
  */
-export function securityHeaders(config: Config): SecurityHeaders {
+export function securityHeaders(config: Config, clock: Clock): SecurityHeaders {
+  const date = httpDate(clock)
   return {
     refuseInsecure(c, secure) {
       if (!config.production || secure || c.req.path.startsWith('/health')) return undefined
@@ -34,6 +59,7 @@ export function securityHeaders(config: Config): SecurityHeaders {
       return c.json({ error: 'https_required' }, 400)
     },
     apply(headers, secure) {
+      headers.set('date', date())
       headers.set('x-content-type-options', 'nosniff')
       headers.set('x-frame-options', 'DENY')
       headers.set('referrer-policy', 'no-referrer')
