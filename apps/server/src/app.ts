@@ -3,6 +3,7 @@ import { cors } from 'hono/cors'
 import { HTTPException } from 'hono/http-exception'
 
 import type { ApiServices } from '@warden/api'
+import { isDatabaseUnavailable } from '@warden/db'
 
 import type { Config } from './config.ts'
 import type { AppEnv } from './http/app-env.ts'
@@ -102,6 +103,19 @@ export function createApp(options: AppOptions) {
   app.notFound((c) => webApp?.(c) ?? c.json({ error: 'not_found' }, 404))
   app.onError((error, c) => {
     if (error instanceof HTTPException) return error.getResponse()
+    if (isDatabaseUnavailable(error)) {
+      // An outage is not a bug: say so, and when to come back (the tRPC routes do the same).
+      // `temporarily_unavailable` is OAuth's word for it (RFC 6749 §4.1.2.1).
+      logger.warn('database unavailable', { path: c.req.path, error: error.message })
+      return c.json(
+        {
+          error: 'temporarily_unavailable',
+          error_description: 'The database is unavailable; try again shortly',
+        },
+        503,
+        { 'retry-after': '5', 'cache-control': 'no-store' },
+      )
+    }
     logger.error('unhandled error', { path: c.req.path, error: error.message })
     return c.json({ error: 'internal_error' }, 500)
   })
