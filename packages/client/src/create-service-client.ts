@@ -2,6 +2,7 @@ import { createTRPCClient, httpBatchLink, type TRPCClient, type TRPCLink } from 
 import type { AnyRouter } from '@trpc/server'
 
 import { authLink } from './auth-link.ts'
+import { batchLimits } from './internal/batch-limits.ts'
 import { clientSecretBasic } from './internal/client-secret-basic.ts'
 import { isRecord } from './internal/is-record.ts'
 import type { PlainJsonRouterCheck } from './internal/plain-json-router.ts'
@@ -38,7 +39,10 @@ export interface ServiceClientOptions<TRouter extends AnyRouter> {
   readonly onAuthFailure?: ((code: string) => void) | undefined
   /** Links to run before Warden's auth link. They must not terminate. */
   readonly links?: readonly TRPCLink<TRouter>[] | undefined
-  /** Batch limits for `httpBatchLink`. */
+  /**
+   * Batch limits for `httpBatchLink`. `maxItems` is 50 by default, the Warden server's limit
+   * (`MAX_BATCH_SIZE`); set it to your server's `maxBatchSize` if that differs.
+   */
   readonly batch?:
     | { readonly maxItems?: number | undefined; readonly maxURLLength?: number | undefined }
     | undefined
@@ -220,10 +224,7 @@ export function createServiceClient<TRouter extends AnyRouter>(
       httpBatchLink<AnyRouter>({
         url: `${url.replace(/\/+$/, '')}/trpc`,
         fetch: observingFetch,
-        ...(options.batch?.maxItems === undefined ? {} : { maxItems: options.batch.maxItems }),
-        ...(options.batch?.maxURLLength === undefined
-          ? {}
-          : { maxURLLength: options.batch.maxURLLength }),
+        ...batchLimits(options.batch),
         headers: async () => {
           const headers =
             options.headers === undefined ? {} : withoutAuthorization(await options.headers())

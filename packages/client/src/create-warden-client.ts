@@ -12,6 +12,7 @@ import type { AnyRouter } from '@trpc/server'
 import { authLink, type SessionStore } from './auth-link.ts'
 import type { BroadcastChannelLike, CrossTabOptions, LockManagerLike } from './cross-tab-options.ts'
 import { authChallengeCode } from './internal/auth-challenge-code.ts'
+import { batchLimits } from './internal/batch-limits.ts'
 import {
   createCrossTab,
   SESSION_CHANNEL_NAME,
@@ -76,7 +77,10 @@ export interface WardenClientOptions<TRouter extends AnyRouter> {
   readonly crossTab?: boolean | CrossTabOptions | undefined
   /** Links to run before Warden's auth link (logging, tracing). They must not terminate. */
   readonly links?: readonly TRPCLink<TRouter>[] | undefined
-  /** Batch limits for `httpBatchLink` (match the server's `maxBatchSize`). */
+  /**
+   * Batch limits for `httpBatchLink`. `maxItems` is 50 by default, the Warden server's limit
+   * (`MAX_BATCH_SIZE`); set it to your server's `maxBatchSize` if that differs.
+   */
   readonly batch?:
     | { readonly maxItems?: number | undefined; readonly maxURLLength?: number | undefined }
     | undefined
@@ -588,10 +592,7 @@ export function createWardenClient<TRouter extends AnyRouter>(
       httpBatchLink<AnyRouter>({
         url: trpcUrl,
         fetch: wardenFetch,
-        ...(options.batch?.maxItems === undefined ? {} : { maxItems: options.batch.maxItems }),
-        ...(options.batch?.maxURLLength === undefined
-          ? {}
-          : { maxURLLength: options.batch.maxURLLength }),
+        ...batchLimits(options.batch),
         headers: async () => {
           await loaded
           const headers = await userHeaders()
