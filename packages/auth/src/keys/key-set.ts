@@ -43,6 +43,11 @@ export interface SigningKeyInfo {
   readonly retired: boolean
   /** When it was retired (epoch seconds), from the JWK's `retired_at`. */
   readonly retiredAt?: number
+  /**
+   * When it was published ahead of signing (epoch seconds), from the JWK's `staged_at`: a
+   * verify-only key waiting to be promoted to signer, not one that has stopped signing.
+   */
+  readonly stagedAt?: number
   /** The public half, for asymmetric keys only. */
   readonly publicJwk?: PublicJwk
 }

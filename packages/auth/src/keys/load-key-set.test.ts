@@ -129,6 +129,9 @@ describe('loadKeySet refusals', () => {
     ['retired_at negative', 'EdDSA', { key_ops: ['verify'], retired_at: -1 }],
     ['retired_at in milliseconds as a float', 'EdDSA', { key_ops: ['verify'], retired_at: 1.5 }],
     ['retired_at on a key that signs', 'EdDSA', { retired_at: 1 }],
+    ['staged_at a string', 'EdDSA', { key_ops: ['verify'], staged_at: '2025' }],
+    ['staged_at on a key that signs', 'EdDSA', { staged_at: 1 }],
+    ['staged_at with retired_at', 'EdDSA', { key_ops: ['verify'], staged_at: 1, retired_at: 2 }],
   ] as const)('refuses %s as invalid_key_set', async (_, alg, overrides) => {
     // A signing key in front, so that only the key under test can be the reason.
     const keys = [key('ES256', { kid: 'front' }), key(alg, overrides)]
@@ -206,6 +209,33 @@ describe('loadKeySet', () => {
     expect(set.get('nope')).toBeUndefined()
   })
 
+  it('publishes a staged key without signing with it, and tells it from a retired one', async () => {
+    const set = await loadKeySet({
+      keys: [
+        key('EdDSA', { kid: 'next', key_ops: ['verify'], staged_at: 1_700_000_600 }),
+        key('EdDSA', { kid: 'current' }),
+        key('ES256', { kid: 'previous', key_ops: ['verify'], retired_at: 1_700_000_000 }),
+      ],
+    })
+    expect(set.signingKey.kid).toBe('current')
+    expect(set.keys.map((k) => [k.kid, k.retired, k.stagedAt, k.retiredAt])).toEqual([
+      ['next', true, 1_700_000_600, undefined],
+      ['current', false, undefined, undefined],
+      ['previous', true, undefined, 1_700_000_000],
+    ])
+    expect(set.publicJwks().keys.map((jwk) => jwk.kid)).toEqual(['next', 'current', 'previous'])
+    const promoted = await loadKeySet({
+      keys: [key('EdDSA', { kid: 'next' }), key('EdDSA', { kid: 'current' })],
+    })
+    expect(promoted.signingKey.kid).toBe('next')
+    expect(promoted.id).not.toBe(set.id)
+  })
+
+  it('refuses a set whose only keys are staged as no_signing_key', async () => {
+    const keys = [key('EdDSA', { key_ops: ['verify'], staged_at: 5 })]
+    expect((await refusal({ keys })).code).toBe('no_signing_key')
+  })
+
   it('derives the id from the content', async () => {
     const a = await loadKeySet({ keys: [key('EdDSA'), key('HS256')] })
     const b = await loadKeySet({ keys: [key('EdDSA'), key('HS256')] })
@@ -213,11 +243,14 @@ describe('loadKeySet', () => {
     const retired = await loadKeySet({
       keys: [key('EdDSA'), key('HS256', { key_ops: ['verify'] })],
     })
+    const staged = await loadKeySet({
+      keys: [key('EdDSA'), key('HS256', { key_ops: ['verify'], staged_at: 1 })],
+    })
     const otherSecret = await loadKeySet({
       keys: [key('EdDSA'), key('HS256', { k: randomBytes(32).toString('base64url') })],
     })
     expect(a.id).toBe(b.id)
-    expect(new Set([a.id, reordered.id, retired.id, otherSecret.id]).size).toBe(4)
+    expect(new Set([a.id, reordered.id, retired.id, staged.id, otherSecret.id]).size).toBe(5)
   })
 
   it('is frozen', async () => {

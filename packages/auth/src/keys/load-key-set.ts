@@ -55,8 +55,10 @@ function isRecord(value: unknown): value is Jwk {
  * Loads a JWK Set of private signing keys and imports each key once as a `node:crypto`
  * KeyObject. Each key needs a `kid` (1 to 128 characters) and exactly one `alg` matching its
  * type: EdDSA (OKP Ed25519), ES256 (EC P-256), RS256 (RSA of 2048 bits or more) or HS256 (`oct`
- * of at least 32 random-looking bytes). `"key_ops": ["verify"]` retires a key (verify-only),
- * with an optional `retired_at` in epoch seconds.
+ * of at least 32 random-looking bytes). `"key_ops": ["verify"]` makes a key verify-only: with
+ * an optional `retired_at` (epoch seconds) it has stopped signing; with `staged_at` it is
+ * published ahead of signing, so that verifiers caching the JWKS know it before its first token
+ * (staged rotation). The first key that is not verify-only signs.
  *
  * @throws KeySetError `invalid_key_set`, `missing_kid`, `duplicate_kid`, `missing_alg`,
  *   `unsupported_key` (wrong type for the alg, or a public-only key), `weak_key` (short RSA,
@@ -162,12 +164,18 @@ function loadKey(jwk: unknown, index: number): LoadedKey {
     fail('unsupported_key', '"use" must be "sig"')
 
   const retired = readKeyOps(jwk['key_ops'], fail)
-  const retiredAt = jwk['retired_at']
-  if (retiredAt !== undefined) {
-    if (typeof retiredAt !== 'number' || !Number.isSafeInteger(retiredAt) || retiredAt < 0) {
-      fail('invalid_key_set', '"retired_at" must be epoch seconds')
-    }
-    if (!retired) fail('invalid_key_set', '"retired_at" on a key that still signs')
+  const retiredAt = readEpochSeconds(jwk, 'retired_at', fail)
+  const stagedAt = readEpochSeconds(jwk, 'staged_at', fail)
+  for (const [member, value] of [
+    ['retired_at', retiredAt],
+    ['staged_at', stagedAt],
+  ] as const) {
+    if (value !== undefined && !retired)
+      fail('invalid_key_set', `"${member}" on a key that still signs`)
+  }
+  // A staged key waits to sign; a retired one has stopped: one key cannot be both.
+  if (retiredAt !== undefined && stagedAt !== undefined) {
+    fail('invalid_key_set', '"staged_at" and "retired_at" on the same key')
   }
 
   for (const member of PRIVATE_MEMBERS[alg]) {
@@ -184,7 +192,8 @@ function loadKey(jwk: unknown, index: number): LoadedKey {
   }
 
   const info: { -readonly [K in keyof SigningKeyInfo]: SigningKeyInfo[K] } = { kid, alg, retired }
-  if (typeof retiredAt === 'number') info.retiredAt = retiredAt
+  if (retiredAt !== undefined) info.retiredAt = retiredAt
+  if (stagedAt !== undefined) info.stagedAt = stagedAt
 
   let signingKey: KeyObject
   let verifyingKey: KeyObject
@@ -230,7 +239,24 @@ function loadKey(jwk: unknown, index: number): LoadedKey {
     signingKey,
     sign: createSign(alg, signingKey),
   })
-  return { info: frozen, fingerprint: JSON.stringify([kid, alg, retired, retiredAt, fingerprint]) }
+  return {
+    info: frozen,
+    fingerprint: JSON.stringify([kid, alg, retired, retiredAt, stagedAt, fingerprint]),
+  }
+}
+
+/** An optional member holding epoch seconds. */
+function readEpochSeconds(
+  jwk: Jwk,
+  member: 'retired_at' | 'staged_at',
+  fail: (code: 'invalid_key_set', reason: string) => never,
+): number | undefined {
+  const value = jwk[member]
+  if (value === undefined) return undefined
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
+    return fail('invalid_key_set', `"${member}" must be epoch seconds`)
+  }
+  return value
 }
 
 function readKeyOps(keyOps: unknown, fail: (code: 'invalid_key_set', reason: string) => never) {
