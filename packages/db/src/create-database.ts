@@ -1,13 +1,14 @@
 import { mkdir } from 'node:fs/promises'
 import { resolve } from 'node:path'
 
-import { PGlite, types } from '@electric-sql/pglite'
-import { Kysely, PostgresDialect, sql } from 'kysely'
+import { PGlite } from '@electric-sql/pglite'
+import { Kysely, PostgresDialect } from 'kysely'
 import pg from 'pg'
 
 import { assertChannelName } from './internal/channel-name.ts'
+import { notifyWith, pingWith } from './internal/database-commands.ts'
 import { PgListener, type ListenHandlers } from './internal/pg-listener.ts'
-import { PGliteDialect } from './pglite-dialect.ts'
+import { PGLITE_OPTIONS, wrapPGlite } from './internal/wrap-pglite.ts'
 import type { Database } from './schema.ts'
 
 export type { ListenHandlers }
@@ -158,7 +159,7 @@ export async function createDatabase(options: CreateDatabaseOptions): Promise<Wa
   return {
     kysely,
     kind: 'postgres',
-    listen(channel, handlers) {
+    async listen(channel, handlers) {
       assertChannelName(channel)
       return listener.listen(channel, handlers)
     },
@@ -171,52 +172,10 @@ export async function createDatabase(options: CreateDatabaseOptions): Promise<Wa
   }
 
   async function openPGlite(dataDir: string | undefined): Promise<WardenDatabase> {
-    // node-postgres reads int8 as a string (it may exceed 2^53); PGlite is told to do the same so
-    // both backends return identical rows.
-    const pgliteOptions = { parsers: { [types.INT8]: (value: string) => value } }
     const pglite =
       dataDir === undefined
-        ? await PGlite.create(pgliteOptions)
-        : await PGlite.create(dataDir, pgliteOptions)
-    const dialect = new PGliteDialect({ pglite })
-    const kysely = new Kysely<Database>({ dialect })
-    let closing: Promise<void> | undefined
-    return {
-      kysely,
-      kind: 'pglite',
-      async listen(channel, handlers) {
-        assertChannelName(channel)
-        const unlisten = await dialect.runExclusive((db) =>
-          db.listen(channel, (payload) => {
-            try {
-              handlers.onMessage(payload)
-            } catch (err) {
-              onError(err)
-            }
-          }),
-        )
-        let active = true
-        return async () => {
-          if (!active || pglite.closed) return
-          active = false
-          await dialect.runExclusive(() => unlisten())
-        }
-      },
-      notify: (channel, payload) => notifyWith(kysely, channel, payload),
-      ping: () => pingWith(kysely),
-      close() {
-        closing ??= kysely.destroy()
-        return closing
-      },
-    }
+        ? await PGlite.create(PGLITE_OPTIONS)
+        : await PGlite.create(dataDir, PGLITE_OPTIONS)
+    return wrapPGlite(pglite, onError)
   }
-}
-
-async function notifyWith(kysely: Kysely<Database>, channel: string, payload: string) {
-  assertChannelName(channel)
-  await sql`select pg_notify(${channel}, ${payload})`.execute(kysely)
-}
-
-async function pingWith(kysely: Kysely<Database>) {
-  await sql`select 1`.execute(kysely)
 }

@@ -58,18 +58,16 @@ export async function recentLoginFailures(
     if (dimension !== 'account') query = query.where('ip', '=', ip)
     return query.orderBy('at', 'desc').limit(MAX_FAILURES_PER_LIST)
   }
+  // Each list is its own subquery so that its ORDER BY … LIMIT applies to it, not to the union.
   const rows = await db
-    .selectFrom(
-      failures('pair')
-        .unionAll((qb) => qb.selectFrom(failures('account').as('a')).selectAll())
-        .unionAll((qb) => qb.selectFrom(failures('ip').as('i')).selectAll())
-        .as('failure'),
-    )
-    .select(['dimension', 'at'])
-    .orderBy('at')
+    .selectFrom(failures('pair').as('p'))
+    .selectAll()
+    .unionAll((qb) => qb.selectFrom(failures('account').as('a')).selectAll())
+    .unionAll((qb) => qb.selectFrom(failures('ip').as('i')).selectAll())
     .execute()
   const result: RecentLoginFailures = { pair: [], account: [], ip: [] }
   for (const row of rows) result[row.dimension].push(row.at.getTime())
+  for (const list of [result.pair, result.account, result.ip]) list.sort((a, b) => a - b)
   return result
 }
 

@@ -1,0 +1,18 @@
+import { PGlite } from '@electric-sql/pglite'
+
+let t = Date.now()
+const a = await PGlite.create()
+console.log('create', Date.now() - t)
+t = Date.now()
+const b = await PGlite.create()
+console.log('create2', Date.now() - t)
+t = Date.now()
+await a.exec('create table x (id int); insert into x values (1)')
+const c = await a.clone()
+console.log('clone', Date.now() - t, (await c.query('select * from x')).rows)
+t = Date.now()
+const blob = await a.dumpDataDir('none')
+console.log('dump', Date.now() - t)
+t = Date.now()
+const d = await PGlite.create({ loadDataDir: blob })
+console.log('load', Date.now() - t, (await d.query('select * from x')).rows)
