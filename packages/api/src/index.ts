@@ -8,7 +8,13 @@ export { createCallerFactory, protectedProcedure, publicProcedure } from './trpc
 export type { Access, ProcedureMeta, WardenErrorData } from './trpc.ts'
 
 export { policies } from './policies.ts'
-export { ROLES, scopeForRoles } from './scopes.ts'
+export {
+  ROLES,
+  scopeForRoles,
+  USER_SERVICE_AUDIENCES,
+  userScopeFor,
+  userScopesOffered,
+} from './scopes.ts'
 export type { Role } from './scopes.ts'
 
 export { createRevocationList } from './revocation-list.ts'
@@ -21,6 +27,7 @@ export type { TokenPair } from './flows/sessions.ts'
 
 export { responseHeadersFor } from './response-meta.ts'
 export { toTRPCError } from './errors.ts'
+export { formatWardenError } from './error-formatter.ts'
 
 export type { RefreshCookie, RequestMeta } from './request.ts'
 export type { ApiConfig, ApiServices, Logger } from './services.ts'

@@ -11,7 +11,8 @@ import {
 import { isDatabaseUnavailable } from '@warden/db'
 
 import { parseAuthorization, type Context } from './context.ts'
-import { authErrorOf, toTRPCError } from './errors.ts'
+import { formatWardenError } from './error-formatter.ts'
+import { toTRPCError } from './errors.ts'
 
 /** How a procedure may be reached. Every procedure declares one; the base procedure enforces it. */
 export type Access =
@@ -35,24 +36,7 @@ export interface WardenErrorData {
 const t = initTRPC
   .context<Context>()
   .meta<ProcedureMeta>()
-  .create({
-    errorFormatter({ shape, error }) {
-      const authError = authErrorOf(error)
-      // Never a stack trace on the wire, in any environment; internal messages stay in the log.
-      const { stack: _stack, ...data } = shape.data
-      const extra: WardenErrorData = authError
-        ? {
-            authError: authError.code,
-            ...(authError.retryAfter === undefined ? {} : { retryAfter: authError.retryAfter }),
-          }
-        : {}
-      return {
-        ...shape,
-        message: error.code === 'INTERNAL_SERVER_ERROR' ? 'Internal server error' : shape.message,
-        data: { ...data, ...extra },
-      }
-    },
-  })
+  .create({ errorFormatter: formatWardenError })
 
 export const createRouter = t.router
 export const createCallerFactory = t.createCallerFactory
