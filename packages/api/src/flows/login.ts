@@ -26,15 +26,20 @@ export function accountKeyOf(email: string): string {
  * Creates the login check: password verification behind brute-force throttling.
  *
  * - Attempts from one IP run one at a time in this instance, with a short bounded queue, so
- *   concurrent attempts (a batch of 100 calls) are each counted; beyond the queue: 429.
+ *   concurrent attempts (a batch of 100 calls) are each counted; beyond the queue, or after
+ *   waiting `maxWaitMs` (default 5 s) for the attempts ahead: 429. The wait bound keeps a slow
+ *   database from making the last of 16 queued attempts wait for 16 time-outs in turn.
  * - The throttle (per account+IP pair hard, per account gentle, per IP overall) is decided from
  *   recorded failures before the password is looked at, identically for existing and unknown
  *   accounts.
  * - An unknown account costs a dummy verification, and every failure gets the same error and
  *   message, so neither the answer nor its timing tells whether the account exists.
  */
-export function createLoginCheck(options: { maxWaitingPerIp?: number } = {}) {
-  const perIp = createKeyedQueue({ maxWaiting: options.maxWaitingPerIp ?? 16 })
+export function createLoginCheck(options: { maxWaitingPerIp?: number; maxWaitMs?: number } = {}) {
+  const perIp = createKeyedQueue({
+    maxWaiting: options.maxWaitingPerIp ?? 16,
+    maxWaitMs: options.maxWaitMs ?? 5000,
+  })
 
   async function attempt(
     services: ApiServices,
