@@ -55,9 +55,9 @@ suite(title('a slow database'), () => {
     const loop = monitorEventLoopDelay({ resolution: 10 })
     loop.enable()
     const probes: number[] = []
-    let probing = true
+    const probing = { on: true }
     const probe = (async () => {
-      while (probing) {
+      while (probing.on) {
         const started = performance.now()
         const health = await t.request('/health')
         probes.push(performance.now() - started)
@@ -93,7 +93,7 @@ suite(title('a slow database'), () => {
     const readyStarted = performance.now()
     expect((await t.request('/health/ready')).status).toBe(503)
     const readyMs = performance.now() - readyStarted
-    probing = false
+    probing.on = false
     await probe
     loop.disable()
 
