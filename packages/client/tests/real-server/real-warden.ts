@@ -154,7 +154,7 @@ export async function startRealWarden(options: RealWardenOptions = {}): Promise<
     hold: (matches) => http.hold(matches),
     // What `pnpm warden clients create` does: an argon2id hash of a random secret, shown once.
     async createServiceClient(client) {
-      const clientSecret = randomBytes(32).toString('base64url')
+      const clientSecret = `wcs_${randomBytes(32).toString('base64url')}`
       const created = await createServiceClient(database.kysely, {
         id: client.clientId,
         secretHash: await warden.services.passwords.hash(clientSecret),
