@@ -1,0 +1,231 @@
+import { createBenchKeys, issueTokens } from '../bench-keys.ts'
+import { measureLatencyAtRate } from '../load.ts'
+import { figure, type Figure } from '../results.ts'
+import { startServer, type Runtime } from '../server-process.ts'
+import { median, round } from '../stats.ts'
+
+export interface StormSettings {
+  runtimes: readonly Runtime[]
+  /** The server's `DATABASE_URL`: a fresh PostgreSQL database, or `memory:` (PGlite). */
+  databaseUrl: string
+  /** `system.whoami` requests per second, during and outside the storm. */
+  rate: number
+  durationSec: number
+  rounds: number
+  /** Logins in flight at once. */
+  concurrentLogins: number
+}
+
+/** Logins sent during the storms, by answer. */
+export interface LoginOutcomes {
+  readonly total: number
+  readonly byStatus: Record<string, number>
+  /** Slowest answer per status, ms. */
+  readonly maxMsByStatus: Record<string, number>
+  /** Requests that got no answer at all (connection error or 30 s timeout). */
+  readonly failed: number
+}
+
+export interface StormRun {
+  readonly runtime: Runtime
+  /** `distinct`: every login from its own `X-Forwarded-For` IP; `single`: all from one IP. */
+  readonly ips: 'distinct' | 'single'
+  readonly restP99Ms: number[]
+  readonly stormP99Ms: number[]
+  readonly restP50Ms: number[]
+  readonly stormP50Ms: number[]
+  readonly whoamiNon200: number
+  readonly logins: LoginOutcomes
+}
+
+const email = (runtime: Runtime) => `storm-${runtime}@bench.warden.test`
+const PASSWORD = 'correct horse battery staple 1987'
+const LOGIN_TIMEOUT_MS = 30_000
+
+async function post(url: string, body: unknown, headers: Record<string, string> = {}) {
+  return fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(LOGIN_TIMEOUT_MS),
+  })
+}
+
+/**
+ * Keeps `concurrentLogins` real logins (right password, real argon2id parameters) in flight in
+ * waves until `stop()` resolves: a new wave of `concurrentLogins` starts when the last one has
+ * been answered.
+ */
+function startStorm(options: {
+  url: string
+  email: string
+  concurrentLogins: number
+  nextIp: () => string
+}): {
+  stop: () => Promise<LoginOutcomes>
+} {
+  const byStatus: Record<string, number> = {}
+  const maxMsByStatus: Record<string, number> = {}
+  let total = 0
+  let failed = 0
+  const state = { stopping: false }
+  const login = async () => {
+    const started = performance.now()
+    try {
+      const response = await post(
+        `${options.url}/trpc/auth.login`,
+        { email: options.email, password: PASSWORD },
+        { 'x-forwarded-for': options.nextIp() },
+      )
+      await response.arrayBuffer()
+      const ms = performance.now() - started
+      const status = String(response.status)
+      byStatus[status] = (byStatus[status] ?? 0) + 1
+      maxMsByStatus[status] = Math.max(maxMsByStatus[status] ?? 0, round(ms, 1))
+    } catch {
+      failed++
+    }
+    total++
+  }
+  const loop = (async () => {
+    while (!state.stopping) {
+      await Promise.all(Array.from({ length: options.concurrentLogins }, login))
+    }
+  })()
+  return {
+    async stop() {
+      state.stopping = true
+      await loop
+      return { total, byStatus, maxMsByStatus, failed }
+    },
+  }
+}
+
+/**
+ * Goal 5: the p99 latency of `system.whoami`, driven at a fixed modest rate, at rest and during a
+ * storm of concurrent logins, alternated (rest, storm, rest, storm…). Logins come from distinct
+ * `X-Forwarded-For` IPs (`TRUST_PROXY=true`), so only the password hasher's bounded queue limits
+ * them, and then all from one IP, where the per-IP login queue answers most with 429 at once.
+ */
+export async function runLoginStorm(settings: StormSettings): Promise<StormRun[]> {
+  const keys = await createBenchKeys('EdDSA')
+  const [token] = await issueTokens(keys, 1)
+  const runs: StormRun[] = []
+  let ipCounter = 0
+  const distinctIp = () => {
+    const n = ipCounter++
+    return `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`
+  }
+  for (const runtime of settings.runtimes) {
+    const server = await startServer({
+      runtime,
+      env: { ...keys.serverEnv, DATABASE_URL: settings.databaseUrl, TRUST_PROXY: 'true' },
+    })
+    const EMAIL = email(runtime)
+    try {
+      const registered = await post(`${server.url}/trpc/auth.register`, {
+        email: EMAIL,
+        password: PASSWORD,
+      })
+      if (registered.status !== 200) {
+        throw new Error(`registration failed: ${registered.status} ${await registered.text()}`)
+      }
+      const whoami = (durationSec: number) =>
+        measureLatencyAtRate({
+          url: server.url,
+          path: '/trpc/system.whoami',
+          rate: settings.rate,
+          durationSec,
+          headers: { authorization: `Bearer ${token}` },
+        })
+      // Warm-up: JIT, the dummy hash, database connections.
+      await whoami(1)
+      await post(`${server.url}/trpc/auth.login`, { email: EMAIL, password: PASSWORD })
+
+      for (const ips of ['distinct', 'single'] as const) {
+        const rest: Awaited<ReturnType<typeof whoami>>[] = []
+        const storm: Awaited<ReturnType<typeof whoami>>[] = []
+        const logins: LoginOutcomes[] = []
+        for (let round = 0; round < settings.rounds; round++) {
+          rest.push(await whoami(settings.durationSec))
+          const running = startStorm({
+            url: server.url,
+            email: EMAIL,
+            concurrentLogins: settings.concurrentLogins,
+            nextIp: ips === 'distinct' ? distinctIp : () => '198.51.100.7',
+          })
+          storm.push(await whoami(settings.durationSec))
+          logins.push(await running.stop())
+        }
+        runs.push({
+          runtime,
+          ips,
+          restP99Ms: rest.map((r) => round(r.p99Ms, 2)),
+          stormP99Ms: storm.map((r) => round(r.p99Ms, 2)),
+          restP50Ms: rest.map((r) => round(r.p50Ms, 2)),
+          stormP50Ms: storm.map((r) => round(r.p50Ms, 2)),
+          whoamiNon200: [...rest, ...storm].reduce(
+            (sum, r) => sum + r.requests - (r.statuses['200'] ?? 0),
+            0,
+          ),
+          logins: mergeOutcomes(logins),
+        })
+      }
+    } finally {
+      await server.stop()
+    }
+  }
+  return runs
+}
+
+function mergeOutcomes(all: readonly LoginOutcomes[]): LoginOutcomes {
+  const byStatus: Record<string, number> = {}
+  const maxMsByStatus: Record<string, number> = {}
+  for (const outcome of all) {
+    for (const [status, count] of Object.entries(outcome.byStatus)) {
+      byStatus[status] = (byStatus[status] ?? 0) + count
+    }
+    for (const [status, ms] of Object.entries(outcome.maxMsByStatus)) {
+      maxMsByStatus[status] = Math.max(maxMsByStatus[status] ?? 0, ms)
+    }
+  }
+  return {
+    total: all.reduce((sum, o) => sum + o.total, 0),
+    byStatus,
+    maxMsByStatus,
+    failed: all.reduce((sum, o) => sum + o.failed, 0),
+  }
+}
+
+/** p99 during the storm within 3× p99 at rest (medians of the rounds); every login answered. */
+export function stormFigures(runs: readonly StormRun[]): Figure[] {
+  return runs.flatMap((run) => {
+    const rest = median(run.restP99Ms)
+    const storm = median(run.stormP99Ms)
+    const label = run.ips === 'distinct' ? 'distinct IPs' : 'one IP'
+    return [
+      figure({
+        name: `whoami p99 during the login storm / at rest, ${label}`,
+        runtime: run.runtime,
+        value: round(storm / rest, 2),
+        unit: '×',
+        target: { op: '<=', value: 3 },
+        detail: {
+          'p99 at rest (ms)': run.restP99Ms,
+          'p99 in storm (ms)': run.stormP99Ms,
+          'p50 at rest (ms)': run.restP50Ms,
+          'p50 in storm (ms)': run.stormP50Ms,
+          'whoami answers other than 200': run.whoamiNon200,
+        },
+      }),
+      figure({
+        name: `logins without an answer, ${label}`,
+        runtime: run.runtime,
+        value: run.logins.failed,
+        unit: 'requests',
+        target: { op: '<=', value: 0 },
+        detail: { ...run.logins },
+      }),
+    ]
+  })
+}

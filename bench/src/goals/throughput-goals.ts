@@ -1,0 +1,206 @@
+import type { SigningAlgorithm } from '@warden/auth'
+
+import { createBenchKeys, issueTokens } from '../bench-keys.ts'
+import { CONNECTIONS, measureThroughput } from '../load.ts'
+import { figure, type Figure, type Target } from '../results.ts'
+import { startServer, type Runtime } from '../server-process.ts'
+import { alternate, median, medians, round } from '../stats.ts'
+
+export const PROTECTED_ALGORITHMS: readonly SigningAlgorithm[] = ['EdDSA', 'ES256', 'HS256']
+
+type Side = 'health' | 'info' | 'whoami' | 'whoamiMiss'
+
+const PATHS: Record<Side, string> = {
+  health: '/health',
+  info: '/trpc/system.info',
+  whoami: '/trpc/system.whoami',
+  whoamiMiss: '/trpc/system.whoami',
+}
+
+export interface ThroughputSettings {
+  runtimes: readonly Runtime[]
+  /**
+   * The server's `DATABASE_URL`: a fresh PostgreSQL database when one answers (production's
+   * setup; embedded PGlite alone adds hundreds of MB to the process), else `memory:`.
+   */
+  databaseUrl: string
+  /** Distinct tokens of the all-miss runs; more than the cache's 10,000. */
+  missTokens: number
+  /** Seconds of unrecorded load per side before the measured rounds. */
+  warmupSec: number
+  durationSec: number
+  rounds: number
+}
+
+/** Requests per second of each side on one server, sides alternated, median per side. */
+export interface ServerRun {
+  readonly runtime: Runtime
+  readonly alg: SigningAlgorithm
+  readonly rps: Partial<Record<Side, number>>
+  readonly samples: Partial<Record<Side, number[]>>
+  /** Server CPU microseconds per request (all threads, user + system), median per side. */
+  readonly cpuUs: Partial<Record<Side, number>>
+  /** Request log lines written during the measured runs, against the requests answered. */
+  readonly logLines: number
+  readonly requests: number
+}
+
+/**
+ * Goals 1 and 2 on one server per runtime and algorithm: `/health` (EdDSA server only),
+ * `system.info`, `system.whoami` with one token per connection (cache hits after the first
+ * request), and `system.whoami` with a fresh token on every request (all cache misses).
+ */
+export async function runThroughputServers(settings: ThroughputSettings): Promise<ServerRun[]> {
+  const runs: ServerRun[] = []
+  for (const alg of PROTECTED_ALGORITHMS) {
+    const keys = await createBenchKeys(alg)
+    const hitTokens = await issueTokens(keys, CONNECTIONS)
+    const missTokens = await issueTokens(keys, settings.missTokens)
+    const perConnection = Math.floor(settings.missTokens / CONNECTIONS)
+    const authorization = {
+      whoami: hitTokens.map((token) => [`Bearer ${token}`]),
+      whoamiMiss: Array.from({ length: CONNECTIONS }, (_, i) =>
+        missTokens.slice(i * perConnection, (i + 1) * perConnection).map((t) => `Bearer ${t}`),
+      ),
+    }
+    const sides: Side[] =
+      alg === 'EdDSA'
+        ? ['health', 'info', 'whoami', 'whoamiMiss']
+        : ['info', 'whoami', 'whoamiMiss']
+    for (const runtime of settings.runtimes) {
+      const server = await startServer({
+        runtime,
+        env: { ...keys.serverEnv, DATABASE_URL: settings.databaseUrl },
+      })
+      try {
+        const load = (side: Side, durationSec: number) =>
+          measureThroughput({
+            url: server.url,
+            path: PATHS[side],
+            durationSec,
+            authorizationPerConnection:
+              side === 'whoami' || side === 'whoamiMiss' ? authorization[side] : undefined,
+            serverCpuSeconds: () => server.cpuSeconds(),
+          })
+        // Warm-up: JIT, caches, connection set-up; not recorded.
+        for (const side of sides) await load(side, settings.warmupSec)
+        const linesBefore = server.countLogLines()
+        let requests = 0
+        const cpuSamples: Partial<Record<Side, number[]>> = {}
+        const samples = await alternate(sides, settings.rounds, async (side) => {
+          const sample = await load(side, settings.durationSec)
+          requests += sample.requests
+          ;(cpuSamples[side] ??= []).push(sample.cpuUsPerRequest ?? Number.NaN)
+          return sample.rps
+        })
+        // Let the server write its last batch of log lines.
+        await new Promise((resolve) => setTimeout(resolve, 200))
+        runs.push({
+          runtime,
+          alg,
+          rps: medians(samples),
+          samples,
+          cpuUs: Object.fromEntries(
+            Object.entries(cpuSamples).map(([side, values]) => [side, round(median(values), 1)]),
+          ),
+          logLines: server.countLogLines() - linesBefore,
+          requests,
+        })
+      } finally {
+        await server.stop()
+      }
+    }
+  }
+  return runs
+}
+
+function ratioDetail(run: ServerRun, top: Side, bottom: Side) {
+  const topCpu = run.cpuUs[top] ?? Number.NaN
+  const bottomCpu = run.cpuUs[bottom] ?? Number.NaN
+  return {
+    [`${top} req/s`]: Math.round(run.rps[top] ?? Number.NaN),
+    [`${bottom} req/s`]: Math.round(run.rps[bottom] ?? Number.NaN),
+    'req/s samples': Object.fromEntries(
+      [top, bottom].map((side) => [side, (run.samples[side] ?? []).map(Math.round)]),
+    ),
+    [`${top} server CPU µs/request`]: topCpu,
+    [`${bottom} server CPU µs/request`]: bottomCpu,
+  }
+}
+
+/** A ratio as two figures: of wall-clock requests/s, and of requests per server CPU-second. */
+function ratioFigures(options: {
+  run: ServerRun
+  top: Side
+  bottom: Side
+  name: string
+  target?: Target | undefined
+}): Figure[] {
+  const { run, top, bottom, name, target } = options
+  const detail = ratioDetail(run, top, bottom)
+  return [
+    figure({
+      name,
+      runtime: run.runtime,
+      value: round((run.rps[top] ?? Number.NaN) / (run.rps[bottom] ?? Number.NaN)),
+      unit: '× req/s',
+      target,
+      detail,
+    }),
+    figure({
+      name: `${name} (by server CPU)`,
+      runtime: run.runtime,
+      value: round((run.cpuUs[bottom] ?? Number.NaN) / (run.cpuUs[top] ?? Number.NaN)),
+      unit: '× req/CPU-s',
+      target,
+    }),
+  ]
+}
+
+/** Goal 1: `system.whoami` ≥ 0.9× `system.info` with cache hits; the all-miss case for information. */
+export function protectedFigures(runs: readonly ServerRun[]): Figure[] {
+  return runs.flatMap((run) => [
+    ...ratioFigures({
+      run,
+      top: 'whoami',
+      bottom: 'info',
+      name: `whoami / info, ${run.alg}, cache hits`,
+      target: { op: '>=', value: 0.9 },
+    }),
+    ...ratioFigures({
+      run,
+      top: 'whoamiMiss',
+      bottom: 'info',
+      name: `whoami / info, ${run.alg}, every request a cache miss`,
+    }),
+  ])
+}
+
+/** Goal 2: `system.info` ≥ 0.4× `/health` (the goal is Node's; Bun is shown beside it). */
+export function hostingFigures(runs: readonly ServerRun[]): Figure[] {
+  return runs
+    .filter((run) => run.rps.health !== undefined)
+    .flatMap((run) =>
+      ratioFigures({
+        run,
+        top: 'info',
+        bottom: 'health',
+        name: 'system.info / GET /health',
+        target: run.runtime === 'node' ? { op: '>=', value: 0.4 } : undefined,
+      }),
+    )
+}
+
+/** One request log line per request answered: logging stayed on during the measurement. */
+export function loggingFigures(runs: readonly ServerRun[]): Figure[] {
+  return runs.map((run) =>
+    figure({
+      name: `request log lines / requests answered, ${run.alg} server`,
+      runtime: run.runtime,
+      value: round(run.logLines / run.requests),
+      unit: '×',
+      target: { op: '>=', value: 1 },
+      detail: { logLines: run.logLines, requests: run.requests },
+    }),
+  )
+}

@@ -1,0 +1,145 @@
+import autocannon, { type Client, type Request } from 'autocannon'
+
+export const CONNECTIONS = 10
+
+/** What one closed-loop autocannon run measured. */
+export interface ThroughputSample {
+  /** Completed requests per second of wall time. */
+  readonly rps: number
+  readonly requests: number
+  readonly p50Ms: number
+  readonly p99Ms: number
+  /** Server CPU time per request answered, when the server's CPU clock was given. */
+  readonly cpuUsPerRequest?: number | undefined
+}
+
+export interface ThroughputOptions {
+  url: string
+  path: string
+  durationSec: number
+  /**
+   * One list of `Authorization` values per connection; each connection cycles through its own
+   * list (one value: the same token on every request of that connection).
+   */
+  authorizationPerConnection?: readonly (readonly string[])[] | undefined
+  headers?: Record<string, string> | undefined
+  /** The server's CPU seconds so far (see `ServerProcess.cpuSeconds`). */
+  serverCpuSeconds?: (() => number) | undefined
+}
+
+function requestsFor(path: string, authorizations: readonly string[]): Request[] {
+  return authorizations.map((authorization) => ({
+    method: 'GET',
+    path,
+    headers: { authorization },
+  }))
+}
+
+/**
+ * Closed-loop load: `CONNECTIONS` keep-alive connections, each sending its next request as soon
+ * as the previous answer arrives. Any non-2xx answer or connection error fails the run: a fast
+ * 401 must never be counted as throughput.
+ */
+export async function measureThroughput(options: ThroughputOptions): Promise<ThroughputSample> {
+  const perConnection = options.authorizationPerConnection
+  let next = 0
+  const cpuBefore = options.serverCpuSeconds?.()
+  const result = await autocannon({
+    url: `${options.url}${options.path}`,
+    connections: CONNECTIONS,
+    duration: options.durationSec,
+    headers: options.headers ?? {},
+    ...(perConnection === undefined
+      ? {}
+      : {
+          setupClient: (client: Client) => {
+            const list = perConnection[next++ % perConnection.length]!
+            client.setRequests(requestsFor(options.path, list))
+          },
+        }),
+  })
+  if (result.non2xx > 0 || result.errors > 0) {
+    throw new Error(
+      `${options.path}: ${result.non2xx} non-2xx answers and ${result.errors} errors out of ${result.requests.total}`,
+    )
+  }
+  const cpuAfter = options.serverCpuSeconds?.()
+  return {
+    rps: result.requests.total / result.duration,
+    requests: result.requests.total,
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    cpuUsPerRequest:
+      cpuBefore === undefined || cpuAfter === undefined
+        ? undefined
+        : ((cpuAfter - cpuBefore) * 1e6) / result.requests.total,
+  }
+}
+
+/** Latencies of an open-loop run at a fixed overall rate, from each response's own timing. */
+export interface LatencySample {
+  readonly requests: number
+  readonly p50Ms: number
+  readonly p99Ms: number
+  readonly maxMs: number
+  /** Answers by status code. */
+  readonly statuses: Record<string, number>
+}
+
+/** The p-th percentile (0–100) of a sorted list, nearest rank. */
+export function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN
+  const rank = Math.ceil((p / 100) * sorted.length)
+  return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))]!
+}
+
+/**
+ * Sends `rate` requests per second in total over `connections` connections for `durationSec`,
+ * recording each response time to the microsecond (autocannon's histogram keeps whole
+ * milliseconds, too coarse for sub-millisecond answers). At a modest rate every connection is
+ * idle between requests, so queueing inside the client does not distort the figures.
+ */
+export async function measureLatencyAtRate(options: {
+  url: string
+  path: string
+  rate: number
+  durationSec: number
+  connections?: number | undefined
+  headers?: Record<string, string> | undefined
+}): Promise<LatencySample> {
+  const times: number[] = []
+  const statuses: Record<string, number> = {}
+  const result = await new Promise<autocannon.Result>((resolve, reject) => {
+    const instance = autocannon(
+      {
+        url: `${options.url}${options.path}`,
+        connections: options.connections ?? CONNECTIONS,
+        overallRate: options.rate,
+        duration: options.durationSec,
+        headers: options.headers ?? {},
+      },
+      (error: unknown, done: autocannon.Result) => {
+        if (error === null || error === undefined) resolve(done)
+        else
+          reject(
+            error instanceof Error
+              ? error
+              : new Error(`autocannon failed: ${JSON.stringify(error)}`),
+          )
+      },
+    )
+    instance.on('response', (_client, statusCode, _bytes, responseTime) => {
+      times.push(responseTime)
+      statuses[statusCode] = (statuses[statusCode] ?? 0) + 1
+    })
+  })
+  if (result.errors > 0) throw new Error(`${options.path}: ${result.errors} connection errors`)
+  times.sort((a, b) => a - b)
+  return {
+    requests: times.length,
+    p50Ms: percentile(times, 50),
+    p99Ms: percentile(times, 99),
+    maxMs: times.at(-1) ?? Number.NaN,
+    statuses,
+  }
+}

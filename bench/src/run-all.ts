@@ -1,0 +1,391 @@
+/**
+ * `pnpm bench`: every benchmark of the workspace, and the record of the run.
+ *
+ * 1. `@warden/auth`'s verify benchmark (goal 3) and `@warden/db`'s rotation benchmark on
+ *    PostgreSQL (goal 4), run through their own `bench` scripts; their JSON reports are imported.
+ * 2. HTTP benchmarks against the real server entries (`main.node.ts` under tsx, `main.bun.ts`
+ *    under the Bun binary), each server in its own process on 127.0.0.1 with a random port and
+ *    `LOG_LEVEL=info`, driven by autocannon over loopback (goals 1, 2, 5, 6), plus CPU profiles
+ *    of the Node server for the notes of goal 2.
+ * 3. Writes `results.json`, `RESULTS.md` and `ratios.svg` beside this package.
+ *
+ * `BENCH_QUICK=1`: a smoke run of about a minute (short runs, fewer rounds, small memory run).
+ */
+import { spawnSync } from 'node:child_process'
+import { readFileSync, writeFileSync } from 'node:fs'
+import { Socket } from 'node:net'
+import { cpus, loadavg, totalmem } from 'node:os'
+
+import { createTestDatabase } from '@warden/db/testing'
+
+import {
+  layerTable,
+  profileHosting,
+  topFunctions,
+  type RouteProfile,
+} from './goals/hosting-profile.ts'
+import { runLoginStorm, stormFigures, type StormRun } from './goals/login-storm-goal.ts'
+import { memoryFigures, runMemory, type MemoryRun } from './goals/memory-goal.ts'
+import {
+  refreshFigures,
+  runPackageBench,
+  verifyFigures,
+  type PackageBench,
+} from './goals/package-benches.ts'
+import {
+  hostingFigures,
+  loggingFigures,
+  protectedFigures,
+  runThroughputServers,
+  type ServerRun,
+} from './goals/throughput-goals.ts'
+import { ratiosSvg } from './report/ratios-svg.ts'
+import { resultsMarkdown, type RunInfo } from './report/results-markdown.ts'
+import { goalHolds, type GoalResult } from './results.ts'
+import { bunBinary, RUNTIMES } from './server-process.ts'
+import { round } from './stats.ts'
+
+const QUICK = process.env['BENCH_QUICK'] === '1'
+const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/test'
+
+const settings = QUICK
+  ? {
+      throughput: { durationSec: 0.6, rounds: 2, missTokens: 12_000, warmupSec: 0.3 },
+      profileSec: 1.5,
+      storm: { rate: 200, durationSec: 1.5, rounds: 2, concurrentLogins: 200 },
+      memory: { requests: 100_000, distinctTokens: 10_000, blockSize: 10_000 },
+      authBenchEnv: { BENCH_ROUNDS: '3', BENCH_MS: '60' },
+    }
+  : {
+      throughput: { durationSec: 1.5, rounds: 4, missTokens: 20_000, warmupSec: 1 },
+      profileSec: 3,
+      storm: { rate: 200, durationSec: 3, rounds: 2, concurrentLogins: 200 },
+      memory: { requests: 1_000_000, distinctTokens: 100_000, blockSize: 100_000 },
+      authBenchEnv: {},
+    }
+
+const started = performance.now()
+const loadBefore = loadavg().map((n) => round(n, 2))
+process.on('SIGINT', () => process.exit(130))
+
+function log(message: string) {
+  const seconds = ((performance.now() - started) / 1000).toFixed(0).padStart(4)
+  console.log(`[${seconds} s] ${message}`)
+}
+
+/** Runs one step; a failure becomes the goal's error instead of ending the run. */
+async function step<T>(name: string, run: () => Promise<T>): Promise<T | Error> {
+  log(`${name}…`)
+  try {
+    const result = await run()
+    log(`${name}: done`)
+    return result
+  } catch (error) {
+    log(`${name}: FAILED ${error instanceof Error ? error.message : String(error)}`)
+    return error instanceof Error ? error : new Error(String(error))
+  }
+}
+
+function postgresAnswers(url: string): Promise<boolean> {
+  const { hostname, port } = new URL(url)
+  return new Promise((resolve) => {
+    const socket = new Socket()
+    const done = (ok: boolean) => {
+      socket.destroy()
+      resolve(ok)
+    }
+    socket.setTimeout(1000, () => done(false))
+    socket.once('error', () => done(false))
+    socket.connect(Number(port || 5432), hostname, () => done(true))
+  })
+}
+
+function versions(): Record<string, string> {
+  const bun = spawnSync(bunBinary, ['--version'], { encoding: 'utf8' }).stdout.trim()
+  const agent = /pnpm\/(\S+)/.exec(process.env['npm_config_user_agent'] ?? '')?.[1]
+  const declared = (
+    JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+      packageManager?: string
+    }
+  ).packageManager?.replace(/^pnpm@/, '')
+  return {
+    node: process.version,
+    bun: bun === '' ? 'unknown' : `v${bun}`,
+    pnpm: agent ?? `${declared ?? 'unknown'} (declared; not run through pnpm)`,
+  }
+}
+
+const databaseUrl = process.env['DATABASE_URL'] ?? DEFAULT_DATABASE_URL
+const postgres = await postgresAnswers(databaseUrl)
+if (postgres) process.env['DATABASE_URL'] = databaseUrl
+log(
+  `${QUICK ? 'quick run' : 'full run'}; PostgreSQL ${postgres ? `at ${new URL(databaseUrl).host}` : 'not reachable: goal 4 skipped, goal 5 on PGlite'}; load ${loadBefore.join(', ')}`,
+)
+
+// One fresh PostgreSQL database (dropped at the end) for every server of the HTTP benchmarks:
+// production's setup, and no embedded PGlite in the measured process.
+await using database = postgres ? await createTestDatabase('postgres') : undefined
+const serverDatabaseUrl = database?.url ?? 'memory:'
+
+const authBench = await step('goal 3: @warden/auth verify benchmark', () =>
+  runPackageBench('auth', settings.authBenchEnv),
+)
+const dbBench: PackageBench | Error = postgres
+  ? await step('goal 4: @warden/db rotation benchmark', () =>
+      runPackageBench('db', { DATABASE_URL: databaseUrl }),
+    )
+  : new Error(`PostgreSQL does not answer at ${new URL(databaseUrl).host}`)
+const throughput = await step('goals 1 and 2: throughput, Node and Bun', () =>
+  runThroughputServers({
+    runtimes: RUNTIMES,
+    databaseUrl: serverDatabaseUrl,
+    ...settings.throughput,
+  }),
+)
+const profiles = await step('goal 2: CPU profiles of the Node server', () =>
+  profileHosting({
+    runtime: 'node',
+    databaseUrl: serverDatabaseUrl,
+    durationSec: settings.profileSec,
+  }),
+)
+const storm = await step('goal 5: whoami latency during a login storm', () =>
+  runLoginStorm({
+    runtimes: RUNTIMES,
+    databaseUrl: serverDatabaseUrl,
+    ...settings.storm,
+  }),
+)
+const memory = await step('goal 6: memory over many tokens', () =>
+  runMemory({ runtimes: RUNTIMES, databaseUrl: serverDatabaseUrl, ...settings.memory }),
+)
+
+const failed = (value: unknown): value is Error => value instanceof Error
+
+function throughputGoal(
+  id: string,
+  title: string,
+  figures: (runs: ServerRun[]) => GoalResult['figures'],
+  notes: (runs: ServerRun[]) => string[],
+): GoalResult {
+  if (failed(throughput)) return { id, title, figures: [], notes: [], error: throughput.message }
+  return { id, title, figures: figures(throughput), notes: notes(throughput) }
+}
+
+const methodNotes = [
+  `Each server runs in its own process from the real entry point (\`apps/server/src/main.node.ts\` under tsx's loader, \`main.bun.ts\` under the Bun binary), on 127.0.0.1 with a random port, \`LOG_LEVEL=info\` and its request log going to a file (one JSON line per request is part of the cost; each throughput run checks the line count), \`DATABASE_URL\` ${postgres ? 'a fresh PostgreSQL database created for the run' : '`memory:` (PGlite; PostgreSQL did not answer)'}.`,
+  `autocannon (programmatic API) drives it over loopback with 10 keep-alive connections. The two sides of a ratio run on the same server, alternated: ${settings.throughput.rounds} rounds of ${settings.throughput.durationSec} s per side, the order rotating each round, after a 1 s warm-up of each side; the median per side is reported. Any non-2xx answer fails a throughput run.`,
+  `Two figures per ratio: requests/s of wall time (what the issue asks for), and requests per CPU-second of the server process (user + system time of all its threads, from \`/proc/<pid>/stat\`). The second is what the server can do on one core, unaffected by other processes sharing this 2-core machine (which also runs the load generator); both must hold for a goal to hold.`,
+  `Tokens are issued by the bench with the token service and the server's own key (\`AUTH_SIGNING_KEYS\`), never through login; cache-hit runs use one token per connection, cache-miss runs a fresh token on every request (${settings.throughput.missTokens.toLocaleString('en-US')} tokens, more than the 10,000-entry cache holds).`,
+]
+
+function protectedNotes(runs: ServerRun[]): string[] {
+  const notes = [
+    '`system.whoami` verifies the bearer token (the verified-token cache serves the 10 tokens after their first request), checks revocation on every request (cache hit or not), builds the principal and evaluates the `signed-in` policy; `system.info` does none of it. The all-miss rows verify every signature (EdDSA and ES256 cost tens of microseconds of `node:crypto` each; see goal 3), for information.',
+  ]
+  const cpu = runs
+    .filter((r) => r.cpuUs.info !== undefined && r.cpuUs.whoami !== undefined)
+    .map(
+      (r) =>
+        `${r.runtime} ${r.alg}: ${r.cpuUs.info} → ${r.cpuUs.whoami} µs (+${round((r.cpuUs.whoami ?? 0) - (r.cpuUs.info ?? 0), 1)})`,
+    )
+  notes.push(
+    `Server CPU per request, \`system.info\` → \`system.whoami\` (cache hits): ${cpu.join('; ')}.`,
+  )
+  if (!failed(profiles)) {
+    const info = profiles.find((p) => p.path === '/trpc/system.info')
+    const whoami = profiles.find((p) => p.path === '/trpc/system.whoami')
+    if (info && whoami) {
+      notes.push(
+        `Where the difference goes on Node (profiles below, goal 2; µs per request): ${layerDelta(info, whoami)}. What \`whoami\` adds is mostly per-request work that no cache removes: parsing a ~550-byte \`Authorization\` header (HTTP parser, the Fetch \`Headers\` lookup that keeps duplicate headers detectable, the RFC 6750 syntax check), hashing the token string for the cache lookup, the revocation check, tRPC's copy of the context when the protected middleware narrows it (\`next({ ctx })\`), the resolver's result (\`expiresAt\` formatted as ISO-8601) and a response three times the size.`,
+      )
+    }
+  }
+  return notes
+}
+
+function layerDelta(from: RouteProfile, to: RouteProfile): string {
+  return Object.keys({ ...from.layers, ...to.layers })
+    .map((layer) => {
+      const key = layer as keyof RouteProfile['layers']
+      return [layer, (to.layers[key] ?? 0) - (from.layers[key] ?? 0)] as const
+    })
+    .filter(([, delta]) => Math.abs(delta) >= 0.5)
+    .sort((a, b) => b[1] - a[1])
+    .map(([layer, delta]) => `${layer} ${delta > 0 ? '+' : ''}${delta.toFixed(1)}`)
+    .join(', ')
+}
+
+function hostingNotes(): string[] {
+  const notes = [
+    'What Warden changed on this path (each kept every test green, and `apps/server/src/http/trpc.test.ts` checks the fast path against `resolveResponse` answer for answer):',
+    [
+      "- **tRPC glue.** `fetchRequestHandler` is gone. A single query by GET (every `system.info`/`system.whoami` call, every unbatched client query) is answered by `answerSingleQuery` in `apps/server/src/http/trpc.ts`: it does what `resolveResponse` does for that request (context, procedure call with the request's abort signal, input parsed on first use, `onError`, error shape and status, `Vary`, `responseMeta` headers, envelope through the router's transformer) without what such a request cannot use — two `AbortController`s and two `AbortSignal.any` per request, a second `URL` parse, request-info parsing (`Promise.all`, `Set`, content-type dispatch), `Headers` objects and option copies. Batches, mutations, streaming, other methods and unknown paths still go to tRPC's own `resolveResponse`, called directly.",
+      '- **Request details on demand.** The client IP, `Origin` checks, cookies and URL checks are getters on the request object the procedures see; `system.info` reads none. On Bun, `server.requestIP()` was called for every request and now only when a login needs the IP.',
+      "- **CORS** runs only for requests with an `Origin` header (browsers always send one on cross-origin requests). Hono's middleware touched `c.res` before the handler on every request, which made Hono rebuild the tRPC response through a body stream.",
+      '- **One middleware** for HTTPS enforcement, security headers (all still set) and the request log; procedures have one tRPC middleware each instead of two (each level makes tRPC copy the call options twice).',
+      '- **Request log** lines are batched: written to stdout once per event-loop turn (bounded to 64 KiB; warnings, errors and exit flush at once) instead of one synchronous write per request; the timestamp is formatted once per millisecond.',
+    ].join('\n'),
+  ]
+  if (failed(profiles)) return [...notes, `Profiles not taken: ${profiles.message}`]
+  const info = profiles.find((p) => p.path === '/trpc/system.info')
+  notes.push(
+    `CPU profile of the Node server (\`node --cpu-prof\`, self time of the load window only, attributed per request; ${settings.profileSec} s of closed-loop load per route, each route on its own server):`,
+    layerTable(profiles),
+  )
+  if (info) {
+    notes.push(`Top self-time functions of \`system.info\`:\n\n${topFunctions(info)}`)
+    const trpc = info.layers['tRPC (resolveResponse, procedure call chain)'] ?? 0
+    const abort = info.layers['AbortController / AbortSignal.any'] ?? 0
+    notes.push(
+      `**What is left inside tRPC** for \`system.info\`: ${trpc.toFixed(1)} µs per request in \`@trpc/server\` itself — the procedure call chain (\`callRecursive\` copies the call options with \`_objectSpread2\` for every middleware level and again in \`next()\`, plus the context when a middleware extends it), \`getErrorShape\` on errors — and ${abort.toFixed(1)} µs creating the request's \`AbortSignal\`, which @hono/node-server builds lazily when tRPC's procedure options ask for it. The rest of the gap to \`/health\` is the work any JSON API answer does (a second Hono middleware for CORS' \`Vary\`, a larger JSON body, the response \`Headers\`), and \`writev\`: the socket write costs more per request at lower request rates, because each answer has to wake the idle client.`,
+    )
+  }
+  return notes
+}
+
+function stormNotes(runs: StormRun[]): string[] {
+  return [
+    `\`system.whoami\` is driven at ${settings.storm.rate} requests/s (autocannon \`overallRate\`, 10 connections, latency of each response to the microsecond) for ${settings.storm.durationSec} s at rest, then for ${settings.storm.durationSec} s while ${settings.storm.concurrentLogins} logins with the right password and the real argon2id parameters (19 MiB, 2 passes) are kept in flight in waves; rest and storm alternate ${settings.storm.rounds} times and the ratio is of the medians of the p99s. Database: ${postgres ? 'PostgreSQL (a fresh database per runtime)' : 'PGlite in memory'}. \`TRUST_PROXY=true\`.`,
+    `Logins per answer: ${runs
+      .map(
+        (r) =>
+          `${r.runtime}, ${r.ips === 'distinct' ? 'distinct IPs' : 'one IP'}: ${Object.entries(
+            r.logins.byStatus,
+          )
+            .map(
+              ([status, count]) =>
+                `${count} × ${status} (slowest ${r.logins.maxMsByStatus[status] ?? '?'} ms)`,
+            )
+            .join(', ')}`,
+      )
+      .join(
+        '; ',
+      )}. argon2id runs on the libuv pool (\`maxConcurrent\` = CPUs − 1 = 1 here, 64 queued); logins beyond that queue get 503 \`overloaded\` at once, and with one IP the per-IP login queue (16 waiting) answers 429 before the hasher is reached.`,
+  ]
+}
+
+function memoryNotes(runs: MemoryRun[]): string[] {
+  return [
+    `${settings.memory.requests.toLocaleString('en-US')} \`system.whoami\` requests per runtime with ${settings.memory.distinctTokens.toLocaleString('en-US')} distinct HS256 tokens issued with the token service (the server's key), in ${settings.memory.requests / settings.memory.blockSize} blocks; each block uses its own tenth of the tokens, each token ${settings.memory.requests / settings.memory.distinctTokens} times (a first use that misses the cache, verifies and inserts — evicting once the cache holds 10,000 — then hits). RSS of the server process from \`/proc/<pid>/status\`, after every block and every 100 ms.`,
+    `Runs: ${runs.map((r) => `${r.runtime} ${r.requests.toLocaleString('en-US')} requests in ${r.seconds} s`).join('; ')}.`,
+  ]
+}
+
+const goals: GoalResult[] = [
+  throughputGoal(
+    'Goal 1',
+    'protected ≈ public: system.whoami ≥ 0.9× system.info (cache hits)',
+    (runs) => protectedFigures(runs),
+    (runs) => protectedNotes(runs),
+  ),
+  throughputGoal(
+    'Goal 2',
+    'tRPC hosting near Hono: system.info ≥ 0.4× GET /health on Node',
+    (runs) => [...hostingFigures(runs), ...loggingFigures(runs)],
+    () => hostingNotes(),
+  ),
+  failed(authBench) || authBench.error !== undefined
+    ? {
+        id: 'Goal 3',
+        title: 'verification on a cache miss near raw node:crypto',
+        figures: [],
+        notes: [],
+        error: failed(authBench) ? authBench.message : authBench.error,
+      }
+    : {
+        id: 'Goal 3',
+        title: 'verification on a cache miss near raw node:crypto',
+        figures: verifyFigures(authBench),
+        notes: [
+          `From \`@warden/auth\`'s own benchmark (\`packages/auth/bench/verify.bench.ts\`, ${authBench.seconds} s): ops per CPU-second of that process, functions alternated, median of the rounds; cost = time(miss) / time(raw). Goal: ≤ 1.3× for EdDSA and ES256, ≤ 3× for HS256 (raw = HMAC + \`timingSafeEqual\` + \`JSON.parse\`); RS256 for information.`,
+        ],
+      },
+  failed(dbBench) || dbBench.error !== undefined
+    ? {
+        id: 'Goal 4',
+        title: 'refresh within 3 database round trips; ≥ 1,000 refreshes/s with 10 clients',
+        figures: [],
+        notes: [],
+        error: failed(dbBench) ? dbBench.message : dbBench.error,
+      }
+    : {
+        id: 'Goal 4',
+        title: 'refresh within 3 database round trips; ≥ 1,000 refreshes/s with 10 clients',
+        figures: refreshFigures(dbBench),
+        notes: [
+          `From \`@warden/db\`'s own benchmark (\`packages/db/bench/rotate.bench.ts\`, ${dbBench.seconds} s) on PostgreSQL; its full report: \`${JSON.stringify(dbBench.report)}\``,
+        ],
+      },
+  failed(storm)
+    ? {
+        id: 'Goal 5',
+        title: 'login does not starve the API',
+        figures: [],
+        notes: [],
+        error: storm.message,
+      }
+    : {
+        id: 'Goal 5',
+        title: 'login does not starve the API: whoami p99 in a login storm ≤ 3× at rest',
+        figures: stormFigures(storm),
+        notes: stormNotes(storm),
+      },
+  failed(memory)
+    ? { id: 'Goal 6', title: 'memory', figures: [], notes: [], error: memory.message }
+    : {
+        id: 'Goal 6',
+        title: 'memory: RSS < 250 MB and flat over 1,000,000 requests with 100,000 tokens',
+        figures: memoryFigures(memory),
+        notes: memoryNotes(memory),
+      },
+]
+
+const seconds = round((performance.now() - started) / 1000, 0)
+const loadAfter = loadavg().map((n) => round(n, 2))
+const run: RunInfo = {
+  date: new Date().toISOString(),
+  quick: QUICK,
+  seconds,
+  machine: {
+    cpu: cpus()[0]?.model ?? 'unknown',
+    cores: cpus().length,
+    memoryGb: round(totalmem() / 2 ** 30, 1),
+    loadBefore,
+    loadAfter,
+  },
+  versions: versions(),
+  method: methodNotes,
+}
+
+const out = (name: string) => new URL(`../${name}`, import.meta.url)
+writeFileSync(
+  out('results.json'),
+  `${JSON.stringify(
+    {
+      ...run,
+      settings,
+      goals: goals.map((g) => ({ ...g, holds: goalHolds(g) })),
+      profiles: failed(profiles) ? { error: profiles.message } : profiles,
+    },
+    null,
+    2,
+  )}\n`,
+)
+writeFileSync(out('RESULTS.md'), resultsMarkdown(run, goals))
+writeFileSync(
+  out('ratios.svg'),
+  ratiosSvg(goals, `${run.date.slice(0, 16).replace('T', ' ')} UTC${QUICK ? ', quick run' : ''}`),
+)
+
+log(`done in ${seconds} s; load ${loadAfter.join(', ')}`)
+for (const goal of goals) {
+  console.log(
+    `${goal.id}: ${goal.error === undefined ? (goalHolds(goal) ? 'holds' : 'MISSED') : `not measured (${goal.error})`}`,
+  )
+  for (const f of goal.figures) {
+    const verdict = f.holds === undefined ? '' : f.holds ? ' ✓' : ' ✗'
+    console.log(`  ${f.runtime ?? ''} ${f.name}: ${f.value} ${f.unit}${verdict}`)
+  }
+}
+console.log('\nWrote bench/results.json, bench/RESULTS.md, bench/ratios.svg')

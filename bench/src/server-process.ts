@@ -1,0 +1,150 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { closeSync, openSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+/** A JavaScript runtime the server can run on. */
+export type Runtime = 'node' | 'bun'
+
+export const RUNTIMES: readonly Runtime[] = ['node', 'bun']
+
+const repoRoot = fileURLToPath(new URL('../../', import.meta.url))
+const serverSrc = join(repoRoot, 'apps/server/src')
+/** The real Bun binary (not the `.bin/bun` shell shim, whose pid would not be the server's). */
+export const bunBinary = fileURLToPath(new URL('../node_modules/bun/bin/bun.exe', import.meta.url))
+const tsxLoader = import.meta.resolve('tsx')
+
+/** A Warden server in its own process, started from the real entry point of its runtime. */
+export interface ServerProcess {
+  readonly runtime: Runtime
+  /** `http://127.0.0.1:<port>`. */
+  readonly url: string
+  readonly pid: number
+  /** Where the server's stdout and stderr go: its request log. */
+  readonly logFile: string
+  /** Resident set size of the server process, from `/proc/<pid>/status`. */
+  rssBytes(): number
+  /** CPU seconds (user + system, every thread) the server process has used so far. */
+  cpuSeconds(): number
+  /** Lines the server has logged so far (one per request, plus a few at start). */
+  countLogLines(): number
+  /** SIGTERM, then waits for the exit (the server flushes its log and closes the database). */
+  stop(): Promise<void>
+}
+
+export interface StartServerOptions {
+  runtime: Runtime
+  /** The server's environment, on top of PORT/HOST/LOG_LEVEL set here. */
+  env: Record<string, string>
+  /**
+   * Write CPU profiles (`.cpuprofile`) of the whole run into this folder: Node writes one per
+   * thread (the main thread's has thread id 0: `CPU.<date>.<time>.<pid>.0.<n>.cpuprofile`), Bun one.
+   */
+  cpuProfileDir?: string | undefined
+}
+
+const READY_TIMEOUT_MS = 60_000
+
+// Servers still running; killed if the bench itself exits early (an error, Ctrl-C).
+const running = new Set<ChildProcess>()
+process.on('exit', () => {
+  for (const child of running) child.kill('SIGKILL')
+})
+
+function commandFor(options: StartServerOptions): { command: string; args: string[] } {
+  const profile =
+    options.cpuProfileDir === undefined
+      ? []
+      : ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`]
+  if (options.runtime === 'bun') {
+    return { command: bunBinary, args: [...profile, join(serverSrc, 'main.bun.ts')] }
+  }
+  return {
+    command: process.execPath,
+    args: [...profile, '--import', tsxLoader, join(serverSrc, 'main.node.ts')],
+  }
+}
+
+/** Reads the URL out of the server's "warden listening on" line, if it is there yet. */
+function listeningUrl(logFile: string): string | undefined {
+  const head = readFileSync(logFile, 'utf8').slice(0, 1 << 16)
+  return /"message":"warden listening on [^"]*","url":"([^"]+)"/.exec(head)?.[1]
+}
+
+function exited(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve()
+  return new Promise((resolve) => child.once('exit', () => resolve()))
+}
+
+/**
+ * Starts the server on 127.0.0.1 with a random port and `LOG_LEVEL=info`, its output going to a
+ * log file (the request log is part of the cost being measured), and waits for its ready line.
+ */
+export async function startServer(options: StartServerOptions): Promise<ServerProcess> {
+  const logFile = join(tmpdir(), `warden-bench-${options.runtime}-${process.pid}-${Date.now()}.log`)
+  const fd = openSync(logFile, 'w')
+  const { command, args } = commandFor(options)
+  const child = spawn(command, args, {
+    cwd: join(repoRoot, 'apps/server'),
+    env: {
+      PATH: process.env['PATH'] ?? '',
+      HOME: process.env['HOME'] ?? '',
+      ...options.env,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'info',
+    },
+    stdio: ['ignore', fd, fd],
+  })
+  closeSync(fd)
+  const pid = child.pid
+  if (pid === undefined) throw new Error(`could not start ${command}`)
+  running.add(child)
+  child.once('exit', () => running.delete(child))
+
+  const deadline = Date.now() + READY_TIMEOUT_MS
+  let url: string | undefined
+  while ((url = listeningUrl(logFile)) === undefined) {
+    if (child.exitCode !== null || Date.now() > deadline) {
+      child.kill('SIGKILL')
+      const log = readFileSync(logFile, 'utf8').slice(-4000)
+      rmSync(logFile, { force: true })
+      throw new Error(`the ${options.runtime} server did not start:\n${log}`)
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+
+  return {
+    runtime: options.runtime,
+    url,
+    pid,
+    logFile,
+    rssBytes() {
+      const status = readFileSync(`/proc/${pid}/status`, 'utf8')
+      const kb = /^VmRSS:\s+(\d+) kB$/m.exec(status)?.[1]
+      if (kb === undefined) throw new Error(`no VmRSS for ${pid}`)
+      return Number(kb) * 1024
+    },
+    cpuSeconds() {
+      // Fields 14 and 15 of /proc/<pid>/stat, after the parenthesised command name, in clock
+      // ticks of USER_HZ, which Linux fixes at 100 for everything it reports to user space.
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+      return (Number(fields[11]) + Number(fields[12])) / 100
+    },
+    countLogLines() {
+      const text = readFileSync(logFile)
+      let lines = 0
+      for (let i = text.indexOf(10); i !== -1; i = text.indexOf(10, i + 1)) lines++
+      return lines
+    },
+    async stop() {
+      child.kill('SIGTERM')
+      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000)
+      await exited(child)
+      clearTimeout(timer)
+      if (statSync(logFile, { throwIfNoEntry: false }) !== undefined) rmSync(logFile)
+    },
+  }
+}
