@@ -1,4 +1,4 @@
-import { describe, expect, test } from 'vitest'
+import { beforeAll, describe, expect, test } from 'vitest'
 
 import type { AppRouter } from '@warden/api'
 import { MAX_BATCH_SIZE } from '@warden/server'
@@ -6,7 +6,9 @@ import { MAX_BATCH_SIZE } from '@warden/server'
 import { createServiceClient } from '../../src/index.ts'
 import { DEFAULT_MAX_BATCH_ITEMS } from '../../src/internal/batch-limits.ts'
 import { signedInClient } from './clients.ts'
-import { startRealWarden } from './real-warden.ts'
+import { prepareRealWarden, startRealWarden } from './real-warden.ts'
+
+beforeAll(prepareRealWarden)
 
 // Regression, issue 5: with tRPC's unlimited default, 51 concurrent calls made one batch the
 // real server refuses whole (400 "Batch call exceeds maximum size").

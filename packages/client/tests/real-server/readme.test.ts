@@ -1,11 +1,13 @@
 import { readFileSync } from 'node:fs'
 
-import { describe, expect, test, vi } from 'vitest'
+import { beforeAll, describe, expect, test, vi } from 'vitest'
 
 import { createAccount, PASSWORD, signedInClient } from './clients.ts'
 import { app } from './readme/app.ts'
 import { reports } from './readme/service.ts'
-import { startRealWarden } from './real-warden.ts'
+import { prepareRealWarden, startRealWarden } from './real-warden.ts'
+
+beforeAll(prepareRealWarden)
 
 const readmeUrl = new URL('../../../../README.md', import.meta.url)
 const exampleUrl = (name: string) => new URL(`readme/${name}`, import.meta.url)

@@ -72,6 +72,16 @@ function parseRequestLine(line: string): LoggedRequest | undefined {
 }
 
 /**
+ * Builds the migrated PGlite image every test database of this process boots from, which takes
+ * seconds on a loaded machine: call it in `beforeAll`, under the hook timeout, so that no test's
+ * own timeout pays for it.
+ */
+export async function prepareRealWarden(): Promise<void> {
+  const database = await createTestDatabase('pglite')
+  await database[Symbol.asyncDispose]()
+}
+
+/**
  * Starts the real server. Served by a `node:http` adapter (`../harness/serve.ts`), not
  * `@hono/node-server`, which is no dependency of this package; the adapter records the traffic
  * and lets faults and gates stand in front of the server, as for the contract server.

@@ -4,7 +4,7 @@
  * adapter's traffic) and cross-checked against the server's own request log.
  */
 import { TRPCClientError } from '@trpc/client'
-import { describe, expect, test, vi } from 'vitest'
+import { beforeAll, describe, expect, test, vi } from 'vitest'
 
 import type { AppRouter } from '@warden/api'
 import { testBackends } from '@warden/db/testing'
@@ -17,7 +17,9 @@ import {
   WardenClientError,
 } from '../../src/index.ts'
 import { cookieJar, createAccount, rawClient, rejectionOf, signedInClient } from './clients.ts'
-import { startRealWarden, type RealWarden } from './real-warden.ts'
+import { prepareRealWarden, startRealWarden, type RealWarden } from './real-warden.ts'
+
+beforeAll(prepareRealWarden)
 
 /** How many times the server logged answering `path`. */
 const logged = (target: RealWarden, path: string) =>

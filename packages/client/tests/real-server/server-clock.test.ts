@@ -3,12 +3,14 @@
  * stamps `Date` from its injected clock, so under a manual clock the client's estimate and the
  * tokens' `exp` agree however wrong the device clock is.
  */
-import { describe, expect, test } from 'vitest'
+import { beforeAll, describe, expect, test } from 'vitest'
 
 import { memoryStorage } from '../../src/index.ts'
 import { createFakeTimers, createManualClock } from '../harness/fake-time.ts'
 import { signedInClient } from './clients.ts'
-import { REAL_START, startRealWarden } from './real-warden.ts'
+import { prepareRealWarden, REAL_START, startRealWarden } from './real-warden.ts'
+
+beforeAll(prepareRealWarden)
 
 // A device clock years behind the server's.
 const DEVICE_START = Date.UTC(2024, 5, 1, 8, 30, 0)

@@ -3,13 +3,15 @@
  * `client_secret_basic`) and the real router, with the server's manual clock.
  */
 import { TRPCClientError } from '@trpc/client'
-import { describe, expect, test, vi } from 'vitest'
+import { beforeAll, describe, expect, test, vi } from 'vitest'
 
 import type { AppRouter } from '@warden/api'
 
 import { authErrorOf, createServiceClient, WardenClientError } from '../../src/index.ts'
 import { rejectionOf, signedInClient } from './clients.ts'
-import { startRealWarden, type RealWarden } from './real-warden.ts'
+import { prepareRealWarden, startRealWarden, type RealWarden } from './real-warden.ts'
+
+beforeAll(prepareRealWarden)
 
 /** A tenant with one invoice, and a `reports` service client allowed to read invoices. */
 async function reportsSetup(target: RealWarden) {
