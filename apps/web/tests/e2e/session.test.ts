@@ -59,6 +59,9 @@ describe.skipIf(!chromiumFound)('the signed-in app in Chromium', { timeout: 60_0
     )
     await page.locator('[data-list="sessions"] tbody tr').first().waitFor()
     await screenshot(page, '03-session')
+    await page.emulateMedia({ colorScheme: 'dark' })
+    await screenshot(page, '03-session-dark')
+    await page.emulateMedia({ colorScheme: 'light' })
     expect(problems).toEqual([])
   })
 

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 
-import { findUserByEmail, listActiveFamilies, setUserRoles } from '@warden/db'
+import { createUser, findUserByEmail, listActiveFamilies, setUserRoles } from '@warden/db'
 import { createLogger, parseConfig, startWarden } from '@warden/server'
 
 /** The built app (the global setup runs `vite build` into it). */
@@ -163,6 +163,22 @@ export async function startWebWarden(env: Record<string, string> = {}) {
         body: JSON.stringify({ email, password: PASSWORD }),
       })
       if (!response.ok) throw new Error(`register ${email}: ${response.status}`)
+    },
+    /** Adds a user to `colleague`'s tenant, with the same password (registering makes a tenant). */
+    async addToTenantOf(colleague: string, email: string, roles: string[]) {
+      const existing = await findUserByEmail(kysely, colleague)
+      if (existing === undefined) throw new Error(`no user ${colleague}`)
+      const created = await createUser(kysely, {
+        email,
+        passwordHash: existing.passwordHash,
+        tenantId: existing.tenantId,
+        roles,
+        now: new Date(clock.now()),
+      })
+      if (!created.ok) throw new Error(`${email}: ${created.reason}`)
+    },
+    async rolesOf(email: string) {
+      return (await findUserByEmail(kysely, email))?.roles
     },
     async setRoles(email: string, roles: string[]) {
       await setUserRoles(kysely, { userId: await userId(email), roles, now: new Date(clock.now()) })
