@@ -8,6 +8,7 @@ import pg from 'pg'
 import { assertChannelName } from './internal/channel-name.ts'
 import { notifyWith, pingWith } from './internal/database-commands.ts'
 import { PgListener, type ListenHandlers } from './internal/pg-listener.ts'
+import { preparingPool } from './internal/prepared-statements.ts'
 import { PGLITE_OPTIONS, wrapPGlite } from './internal/wrap-pglite.ts'
 import type { Database } from './schema.ts'
 
@@ -148,7 +149,9 @@ export async function createDatabase(options: CreateDatabaseOptions): Promise<Wa
   })
   pool.on('error', () => undefined) // Already reported by the client listener above.
 
-  const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
+  const kysely = new Kysely<Database>({
+    dialect: new PostgresDialect({ pool: preparingPool(pool) }),
+  })
   const listener = new PgListener({
     clientConfig: { ...connection, application_name: 'warden_listener' },
     onError,

@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely'
 
+import { asPrepared } from '../internal/prepared-statements.ts'
 import { revokeFamilies } from '../internal/revoke-families.ts'
 import {
   assertDate,
@@ -110,7 +111,7 @@ async function rotateInOneStatement(db: Kysely<Database>, input: RotateRefreshTo
   const successorExpiry = new Date(now.getTime() + ttlMs)
   const userAgent = clientText(input.userAgent, MAX_USER_AGENT_LENGTH)
   const ip = clientText(input.ip, MAX_IP_LENGTH)
-  return db
+  const query = db
     .with('used', (qb) =>
       qb
         .updateTable('refresh_token as t')
@@ -201,7 +202,9 @@ async function rotateInOneStatement(db: Kysely<Database>, input: RotateRefreshTo
       'u.roles',
       'u.tokens_valid_after',
     ])
-    .executeTakeFirst()
+    .compile()
+  const { rows } = await db.executeQuery(asPrepared(query))
+  return rows[0]
 }
 
 /**
