@@ -12,6 +12,7 @@ import { securityHeaders } from './http/security-headers.ts'
 import { staticWeb } from './http/static-web.ts'
 import { handleTrpc } from './http/trpc.ts'
 import { oauthRoutes } from './oauth/routes.ts'
+import { JWKS_MAX_AGE_SECONDS } from './signing-keys.ts'
 
 /** What `createApp` needs; built by `startWarden`, or by a test. */
 export interface AppOptions {
@@ -91,7 +92,7 @@ export function createApp(options: AppOptions) {
   })
 
   app.get('/.well-known/jwks.json', (c) => {
-    c.header('cache-control', 'public, max-age=300')
+    c.header('cache-control', `public, max-age=${JWKS_MAX_AGE_SECONDS}`)
     return c.json(services.tokens.keys.publicJwks())
   })
   app.route('/', oauthRoutes({ config, services, socketAddress }))

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { readFile, rename, writeFile } from 'node:fs/promises'
+import { writeFile } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
 
 import { ROLES, scopeForRoles } from '@warden/api'
@@ -7,8 +7,6 @@ import {
   checkPasswordPolicy,
   createPasswordHasher,
   generateKeySet,
-  loadKeySet,
-  rotateKeySet,
   type SigningAlgorithm,
 } from '@warden/auth'
 import {
@@ -27,6 +25,13 @@ import {
 } from '@warden/db'
 
 import { ConfigError, configFromProcess, embeddedDatabaseDir } from './config.ts'
+import {
+  KeyRotationError,
+  retiredKeyLifetime,
+  rotateKeyFile,
+  type KeyRotationResult,
+  type KeyRotationStep,
+} from './signing-keys.ts'
 
 const HELP = `Usage: pnpm warden <command> [options]
 
@@ -36,9 +41,17 @@ Commands:
                                             print a new private JWK Set to stdout, or write it
                                             to FILE with mode 0600 (when redirecting stdout, run
                                             pnpm -s warden …: pnpm prints a banner otherwise)
-  keys rotate [--file F] [--alg A]          put a new signing key in front of the set in F
-                                            (default: AUTH_SIGNING_KEYS_FILE), keep the old one
-                                            verify-only, drop keys retired over an hour ago
+  keys rotate [--file F] [--alg A]          stage a new key in the set in F (default:
+                                            AUTH_SIGNING_KEYS_FILE): published in the JWKS,
+                                            not signing yet
+  keys rotate --promote [--force]           the staged key signs, the signer becomes
+                                            verify-only (refused until 10 minutes after
+                                            staging, unless --force)
+  keys rotate --abort                       remove the staged key (it never signed)
+  keys rotate --rollback                    the key retired last signs again
+  keys prune                                drop verify-only keys whose tokens have all
+                                            expired (every keys rotate step does it too)
+                                            Reload the servers after each step: kill -HUP <pid>
   users create --email E --password-stdin --role R [--role R2] [--tenant T]
                                             create a user (in tenant T, else a new tenant)
   clients create --id ID --audience A [--audience A2] [--scope S]
@@ -58,6 +71,47 @@ function algorithm(value: string | undefined, fallback?: SigningAlgorithm): Sign
   const match = ALGORITHMS.find((candidate) => candidate === alg)
   if (!match) throw new UsageError(`--alg must be one of ${ALGORITHMS.join(', ')}`)
   return match
+}
+
+/** The rotation step a `keys rotate` / `keys prune` command line asks for. */
+function rotationStep(
+  command: 'keys rotate' | 'keys prune',
+  values: { promote?: boolean; abort?: boolean; rollback?: boolean; force?: boolean },
+): KeyRotationStep {
+  const chosen = (['promote', 'abort', 'rollback'] as const).filter((flag) => values[flag] === true)
+  if (command === 'keys prune') {
+    if (chosen.length > 0 || values.force === true)
+      throw new UsageError('keys prune takes no step flag')
+    return 'prune'
+  }
+  if (chosen.length > 1) throw new UsageError('choose one of --promote, --abort, --rollback')
+  if (values.force === true && chosen[0] !== 'promote')
+    throw new UsageError('--force goes with --promote only')
+  return chosen[0] ?? 'stage'
+}
+
+/** What a rotation step did, and what the operator does next. */
+function reportRotation(result: KeyRotationResult) {
+  if (result.staged !== undefined) {
+    note(`Staged key ${result.staged}: published in the JWKS, not signing yet.`)
+    if (result.promotableAt !== undefined) {
+      note(
+        `Promote it from ${new Date(result.promotableAt * 1000).toISOString()} on (verifiers must have fetched the JWKS): pnpm warden keys rotate --promote`,
+      )
+    }
+  }
+  if (result.promoted !== undefined) note(`Key ${result.promoted} now signs.`)
+  if (result.reinstated !== undefined) note(`Key ${result.reinstated} signs again.`)
+  if (result.removed !== undefined) note(`Removed the staged key ${result.removed}.`)
+  if (result.retired.length > 0) {
+    note(
+      `Now verify-only until every token it signed has expired: ${result.retired.join(', ')} (then pnpm warden keys prune)`,
+    )
+  }
+  if (result.dropped.length > 0) {
+    note(`Dropped (every token they signed has expired): ${result.dropped.join(', ')}`)
+  }
+  note('Reload every server now: kill -HUP <pid> (or restart it). Other services follow the JWKS.')
 }
 
 async function readStdin(): Promise<string> {
@@ -103,6 +157,10 @@ function parseCommandLine(argv: string[]) {
         audience: { type: 'string', multiple: true },
         scope: { type: 'string' },
         user: { type: 'string' },
+        promote: { type: 'boolean' },
+        abort: { type: 'boolean' },
+        rollback: { type: 'boolean' },
+        force: { type: 'boolean' },
       },
     })
   } catch (error) {
@@ -161,42 +219,44 @@ async function main(argv: string[]): Promise<number> {
       return 0
     }
 
-    case 'keys rotate': {
+    case 'keys rotate':
+    case 'keys prune': {
       const config = configFromProcess()
       const file =
         values.file ?? (config.signingKeys.source === 'file' ? config.signingKeys.path : undefined)
       if (file === undefined)
         throw new UsageError('--file is required (or set AUTH_SIGNING_KEYS_FILE)')
-      const current = JSON.parse(await readFile(file, 'utf8')) as Parameters<typeof rotateKeySet>[0]
-      const currentSet = await loadKeySet(current)
+      const step = rotationStep(command, values)
       const now = Date.now()
-      // Keep a retired key until every token it signed has expired: the longest access-token
-      // lifetime, plus the allowed skew.
-      const keepSeconds = Math.max(3600, config.accessTokenTtl) + config.clockSkew
-      const rotated = await rotateKeySet(current, {
-        alg: algorithm(values.alg, currentSet.signingKey.alg),
-        now,
-        dropRetiredBefore: Math.floor(now / 1000) - keepSeconds,
-      })
-      await loadKeySet({ keys: rotated.keys }) // never write a set the server would refuse
-      const temporary = `${file}.${randomBytes(4).toString('hex')}.tmp`
-      await writeFile(temporary, `${JSON.stringify({ keys: rotated.keys }, null, 2)}\n`, {
-        mode: 0o600,
-      })
-      await rename(temporary, file)
-      note(`New signing key: ${rotated.added}`)
-      if (rotated.retired.length > 0) note(`Now verify-only: ${rotated.retired.join(', ')}`)
-      if (rotated.dropped.length > 0)
-        note(`Dropped (every token they signed has expired): ${rotated.dropped.join(', ')}`)
-      note('Restart or redeploy the servers to load it; other services pick it up from the JWKS.')
+      let result: KeyRotationResult
+      try {
+        result = await rotateKeyFile(file, {
+          step,
+          now,
+          keepRetiredSeconds: retiredKeyLifetime(config),
+          alg: values.alg === undefined ? undefined : algorithm(values.alg),
+          force: values.force,
+        })
+      } catch (error) {
+        if (error instanceof KeyRotationError) {
+          note(`warden: ${error.message}`)
+          return 1
+        }
+        throw error
+      }
+      reportRotation(result)
       await withDatabase((db) =>
         recordAuditEvent(db.kysely, {
           type: 'key_rotated',
           at: new Date(now),
           details: {
-            added: rotated.added,
-            retired: rotated.retired.join(' '),
-            dropped: rotated.dropped.join(' '),
+            step,
+            staged: result.staged ?? null,
+            promoted: result.promoted ?? null,
+            reinstated: result.reinstated ?? null,
+            removed: result.removed ?? null,
+            retired: result.retired.join(' '),
+            dropped: result.dropped.join(' '),
           },
         }),
       )

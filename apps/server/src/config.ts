@@ -4,6 +4,8 @@ import { fileURLToPath } from 'node:url'
 
 import { z } from 'zod'
 
+import { USER_SERVICE_AUDIENCES } from '@warden/api'
+
 /** The server's configuration, parsed once from the environment at start and frozen. */
 export interface Config {
   readonly production: boolean
@@ -14,6 +16,11 @@ export interface Config {
   readonly dataDir: string
   readonly issuer: string
   readonly audience: string
+  /**
+   * Other services' audiences users may get access tokens for at the token endpoint (RFC 8707,
+   * `AUTH_USER_AUDIENCES`); each has a scope table in `@warden/api`.
+   */
+  readonly userAudiences: readonly string[]
   /** Where the signing keys come from; the keys themselves are loaded by `loadSigningKeys`. */
   readonly signingKeys:
     | { readonly source: 'env'; readonly json: string }
@@ -85,6 +92,17 @@ const schema = z.object({
   WARDEN_DATA_DIR: z.string().min(1).optional(),
   AUTH_ISSUER: z.url().optional(),
   AUTH_AUDIENCE: z.string().min(1).max(200).optional(),
+  AUTH_USER_AUDIENCES: z
+    .string()
+    .optional()
+    .transform((value) => [
+      ...new Set(
+        (value ?? '')
+          .split(',')
+          .map((part) => part.trim())
+          .filter(Boolean),
+      ),
+    ]),
   AUTH_SIGNING_KEYS: z.string().min(1).optional(),
   AUTH_SIGNING_KEYS_FILE: z.string().min(1).optional(),
   ACCESS_TOKEN_TTL: seconds(900),
@@ -141,6 +159,18 @@ export function parseConfig(
     problems.push('AUTH_ISSUER: required in production')
   if (production && e.AUTH_AUDIENCE === undefined)
     problems.push('AUTH_AUDIENCE: required in production')
+  const audience = e.AUTH_AUDIENCE ?? 'warden-api'
+  for (const userAudience of e.AUTH_USER_AUDIENCES) {
+    if (userAudience === audience) {
+      problems.push(
+        `AUTH_USER_AUDIENCES: ${userAudience} is AUTH_AUDIENCE itself; list only other services`,
+      )
+    } else if (!USER_SERVICE_AUDIENCES.includes(userAudience)) {
+      problems.push(
+        `AUTH_USER_AUDIENCES: users have no scopes defined for ${userAudience} (known: ${USER_SERVICE_AUDIENCES.join(', ')})`,
+      )
+    }
+  }
 
   let signingKeys: Config['signingKeys'] = { source: 'development' }
   if (e.AUTH_SIGNING_KEYS !== undefined && e.AUTH_SIGNING_KEYS_FILE !== undefined) {
@@ -208,7 +238,8 @@ export function parseConfig(
     databaseUrl: e.DATABASE_URL,
     dataDir: path(e.WARDEN_DATA_DIR ?? './.data'),
     issuer: e.AUTH_ISSUER ?? `http://localhost:${port}`,
-    audience: e.AUTH_AUDIENCE ?? 'warden-api',
+    audience,
+    userAudiences: Object.freeze(e.AUTH_USER_AUDIENCES),
     signingKeys,
     accessTokenTtl: e.ACCESS_TOKEN_TTL,
     refreshTokenTtl: e.REFRESH_TOKEN_TTL,

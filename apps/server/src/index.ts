@@ -7,3 +7,19 @@ export type { Logger, LogLevel } from './logger.ts'
 export { startWarden } from './start-warden.ts'
 export type { Warden } from './start-warden.ts'
 export { MAX_BATCH_SIZE } from './http/trpc.ts'
+export {
+  JWKS_MAX_AGE_SECONDS,
+  KeyRotationError,
+  planKeyRotation,
+  reloadSigningKeysOnSignal,
+  retiredKeyLifetime,
+  rotateKeyFile,
+  STAGE_WAIT_SECONDS,
+} from './signing-keys.ts'
+export type {
+  KeyRotationErrorCode,
+  KeyRotationOptions,
+  KeyRotationResult,
+  KeyRotationStep,
+  SigningKeysReload,
+} from './signing-keys.ts'

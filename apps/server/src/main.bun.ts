@@ -5,6 +5,7 @@ import type { Server } from 'bun'
 import { announce, exitOnStartFailure, handleShutdown } from './boot.ts'
 import { configFromProcess } from './config.ts'
 import { createLogger } from './logger.ts'
+import { reloadSigningKeysOnSignal } from './signing-keys.ts'
 import { startWarden } from './start-warden.ts'
 
 try {
@@ -24,6 +25,7 @@ try {
     ...(tls ? { tls: { cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) } } : {}),
   })
   announce(config, logger, server.url.href.replace(/\/$/, ''))
+  reloadSigningKeysOnSignal({ reload: () => warden.reloadSigningKeys(), logger })
   handleShutdown({ warden, logger, stopAccepting: () => server.stop(false) })
 } catch (error) {
   exitOnStartFailure(error)

@@ -7,6 +7,7 @@ import { getConnInfo } from '@hono/node-server/conninfo'
 import { announce, exitOnStartFailure, handleShutdown } from './boot.ts'
 import { configFromProcess } from './config.ts'
 import { createLogger } from './logger.ts'
+import { reloadSigningKeysOnSignal } from './signing-keys.ts'
 import { startWarden } from './start-warden.ts'
 
 try {
@@ -34,6 +35,7 @@ try {
       announce(config, logger, `${tls ? 'https' : 'http'}://${host}:${info.port}`)
     },
   )
+  reloadSigningKeysOnSignal({ reload: () => warden.reloadSigningKeys(), logger })
   handleShutdown({
     warden,
     logger,

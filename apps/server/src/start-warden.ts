@@ -20,7 +20,7 @@ import {
 import { createApp, type AppOptions } from './app.ts'
 import { ConfigError, embeddedDatabaseDir, type Config } from './config.ts'
 import { createLogger, type Logger } from './logger.ts'
-import { loadSigningKeys } from './signing-keys.ts'
+import { createKeyReloader, loadSigningKeys, type SigningKeysReload } from './signing-keys.ts'
 
 const PRUNE_INTERVAL_MS = 10 * 60 * 1000
 
@@ -29,6 +29,15 @@ export interface Warden {
   readonly app: ReturnType<typeof createApp>
   readonly services: ApiServices
   readonly config: Config
+  /**
+   * Reads the signing keys again (the key file, after a `pnpm warden keys rotate` step) and
+   * swaps them in without a restart: tokens are signed, and the JWKS answered, with the new set
+   * at once. Refuses a set that does not load, keeping the keys in use. The entries call it on
+   * SIGHUP.
+   *
+   * @throws ConfigError when the new set is refused
+   */
+  reloadSigningKeys(): Promise<SigningKeysReload>
   /** Stops timers and listeners and closes the database. Idempotent. */
   close(): Promise<void>
 }
@@ -142,6 +151,7 @@ export async function startWarden(
       app,
       services,
       config,
+      reloadSigningKeys: createKeyReloader({ config, logger, tokens }),
       close: () =>
         (closing ??= (async () => {
           clearInterval(pruneTimer)

@@ -59,20 +59,46 @@ describe('pnpm warden (the admin CLI)', { timeout: 120_000 }, () => {
     expect((await warden(['keys', 'generate', '--alg', 'EdDSA', '--out', file])).code).toBe(1)
   })
 
-  it('keys rotate puts a new key in front and keeps the old one verify-only', async () => {
+  it('keys rotate stages a key, --promote makes it sign (not too early), --rollback and --abort undo, keys prune keeps live keys', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'warden-cli-'))
     const file = join(dir, 'keys.json')
+    const env = { WARDEN_DATA_DIR: dir, AUTH_SIGNING_KEYS_FILE: file }
     const original = await generateKeySet('EdDSA', { kid: 'old-key' })
     writeFileSync(file, JSON.stringify(original), { mode: 0o600 })
-    const result = await warden(['keys', 'rotate', '--file', file], {
-      env: { WARDEN_DATA_DIR: dir },
-    })
-    expect(result.code, result.stderr).toBe(0)
-    const rotated = await loadKeySet(readFileSync(file, 'utf8'))
-    expect(rotated.keys.map((key) => key.kid)).toHaveLength(2)
-    expect(rotated.signingKey.kid).not.toBe('old-key')
-    expect(rotated.get('old-key')?.retired).toBe(true)
+    const load = () => loadKeySet(readFileSync(file, 'utf8'))
+
+    const staged = await warden(['keys', 'rotate'], { env })
+    expect(staged.code, staged.stderr).toBe(0)
+    expect(staged.stderr).toContain('kill -HUP')
+    const afterStage = await load()
+    const newKid = afterStage.keys[0]?.kid
+    expect(afterStage.signingKey.kid).toBe('old-key')
+    expect(afterStage.keys[0]?.stagedAt).toBeTypeOf('number')
     expect(statSync(file).mode & 0o777).toBe(0o600)
+    expect((await warden(['keys', 'rotate'], { env })).code).toBe(1) // one staged key at a time
+
+    const early = await warden(['keys', 'rotate', '--promote'], { env })
+    expect(early.code).toBe(1)
+    expect(early.stderr).toContain('--force')
+    expect((await load()).signingKey.kid).toBe('old-key')
+    const promoted = await warden(['keys', 'rotate', '--promote', '--force'], { env })
+    expect(promoted.code, promoted.stderr).toBe(0)
+    const afterPromote = await load()
+    expect(afterPromote.signingKey.kid).toBe(newKid)
+    expect(afterPromote.get('old-key')).toMatchObject({ retired: true })
+    expect(afterPromote.get('old-key')?.retiredAt).toBeTypeOf('number')
+
+    expect((await warden(['keys', 'prune'], { env })).code).toBe(0)
+    expect((await load()).keys).toHaveLength(2)
+    expect((await warden(['keys', 'rotate', '--rollback'], { env })).code).toBe(0)
+    expect((await load()).signingKey.kid).toBe('old-key')
+
+    expect((await warden(['keys', 'rotate', '--file', file], { env })).code).toBe(0)
+    expect((await load()).keys).toHaveLength(3)
+    expect((await warden(['keys', 'rotate', '--abort'], { env })).code).toBe(0)
+    expect((await load()).keys.map((key) => key.kid)).toEqual(['old-key', newKid])
+    expect((await warden(['keys', 'rotate', '--abort', '--promote'], { env })).code).toBe(2)
+    expect((await warden(['keys', 'rotate', '--force'], { env })).code).toBe(2)
   })
 
   it('users create reads the password from stdin only, enforces the policy, refuses duplicates', async () => {
