@@ -15,6 +15,7 @@ import {
 import type { Context } from '../context.ts'
 import { toTRPCError } from '../errors.ts'
 import { refreshUserSession, startUserSession, type TokenPair } from '../flows/sessions.ts'
+import { storedText } from '../internal/stored-text.ts'
 import { policies } from '../policies.ts'
 import { protectedProcedure, publicProcedure } from '../trpc.ts'
 
@@ -59,7 +60,7 @@ async function flow<T>(run: () => Promise<T>): Promise<T> {
 
 export const authRouter = {
   register: publicProcedure
-    .input(z.object({ email, password, name: z.string().trim().min(1).max(100).optional() }))
+    .input(z.object({ email, password, name: storedText({ min: 1, max: 100 }).optional() }))
     .mutation(({ ctx, input }) =>
       flow(async () => {
         const { clock, db, passwords } = ctx.services

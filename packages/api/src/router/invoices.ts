@@ -3,6 +3,7 @@ import { z } from 'zod'
 
 import { approveInvoice, createInvoice, listInvoices } from '@warden/db'
 
+import { storedText } from '../internal/stored-text.ts'
 import { policies } from '../policies.ts'
 import { tenantOf } from '../tenant.ts'
 import { protectedProcedure } from '../trpc.ts'
@@ -39,7 +40,7 @@ export const invoicesRouter = {
     .input(
       z.object({
         amount: z.number().int().positive().max(1_000_000_000_00),
-        description: z.string().trim().min(1).max(500),
+        description: storedText({ min: 1, max: 500 }),
       }),
     )
     .mutation(async ({ ctx, input }) => {

@@ -3,6 +3,7 @@ import { z } from 'zod'
 
 import { createProject, deleteProject, getProject, listProjects } from '@warden/db'
 
+import { storedText } from '../internal/stored-text.ts'
 import { policies } from '../policies.ts'
 import { tenantOf } from '../tenant.ts'
 import { protectedProcedure } from '../trpc.ts'
@@ -30,7 +31,7 @@ export const projectsRouter = {
     }),
 
   create: protectedProcedure(policies.tenantMember)
-    .input(z.object({ name: z.string().trim().min(1).max(200) }))
+    .input(z.object({ name: storedText({ min: 1, max: 200 }) }))
     .mutation(async ({ ctx, input }) => {
       const project = await createProject(ctx.services.db.kysely, {
         tenantId: tenantOf(ctx.principal),
