@@ -71,7 +71,7 @@ async function formPost(page: Page, action: string, enctype: string) {
         form.enctype = enctype
         const input = document.createElement('input')
         input.type = 'hidden'
-        // With text/plain the body reads `{"refreshToken":"x", "":"="}`-like JSON.
+        // As text/plain the body is `{"ignored":"="}`: JSON, smuggled in a simple request.
         input.name = '{"ignored":"'
         input.value = '"}'
         form.append(input)

@@ -87,6 +87,59 @@ describe.skipIf(!chromiumFound)('tabs and session endings in Chromium', { timeou
     })
   })
 
+  it('the session panel lists each device; revoking one, or signing out everywhere, ends it there', async () => {
+    const email = 'two-devices@example.com'
+    await warden.register(email)
+    const laptop = await browser.newContext({ viewport: { width: 1280, height: 800 } })
+    // Another device, as its User-Agent tells the session list.
+    const phone = await browser.newContext({
+      viewport: { width: 1280, height: 800 },
+      userAgent: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:132.0) Gecko/20100101 Firefox/132.0',
+    })
+    try {
+      const here = await laptop.newPage()
+      const there = await phone.newPage()
+      await signIn(here, warden.url, email)
+      await signIn(there, warden.url, email)
+
+      await here.getByRole('link', { name: 'Session', exact: true }).click()
+      const rows = here.locator('[data-list="sessions"] tbody tr')
+      await expect.poll(() => rows.count()).toBe(2)
+      await expect(rows.locator('td:first-child').allTextContents()).resolves.toEqual(
+        expect.arrayContaining(['Chrome (headless) on Linux', 'Firefox on Windows']),
+      )
+      await screenshot(here, '10-sessions-two-devices')
+
+      await rows
+        .filter({ hasText: 'Firefox on Windows' })
+        .getByRole('button', { name: 'Revoke' })
+        .click()
+      await expect.poll(() => rows.count()).toBe(1)
+      // The other device keeps its access token until it expires, then cannot renew it.
+      warden.expireAccessTokens()
+      await there.getByRole('button', { name: 'Reload' }).click()
+      await expect(bannerText(there)).resolves.toBe(
+        'Your session ended: it was signed out elsewhere or revoked; please sign in again.',
+      )
+
+      // Back on the other device; then "sign out everywhere" from this one ends it at once:
+      // its access token is revoked with every session, no expiry needed.
+      await signIn(there, warden.url, email)
+      await here.getByRole('button', { name: 'Sign out everywhere' }).click()
+      await expect(bannerText(here)).resolves.toBe('You are signed out on every device and tab.')
+      await there.getByRole('button', { name: 'Reload' }).click()
+      await expect(bannerText(there)).resolves.toBe(
+        'Your session ended: it was signed out elsewhere or revoked; please sign in again.',
+      )
+      expect(await warden.activeSessions(email)).toEqual([])
+      expect(await laptop.cookies()).toEqual([])
+      expect(await phone.cookies()).toEqual([])
+    } finally {
+      await laptop.close()
+      await phone.close()
+    }
+  })
+
   it('a refresh token replayed by a thief ends the session with a clear message', async () => {
     const email = 'mallory-victim@example.com'
     await warden.register(email)
