@@ -6,6 +6,7 @@ import { Kysely, PostgresDialect } from 'kysely'
 import pg from 'pg'
 
 import { assertChannelName } from './internal/channel-name.ts'
+import { lockDataDir } from './internal/data-dir-lock.ts'
 import { notifyWith, pingWith } from './internal/database-commands.ts'
 import { PgListener, type ListenHandlers } from './internal/pg-listener.ts'
 import { preparingPool } from './internal/prepared-statements.ts'
@@ -83,7 +84,8 @@ function schemeOf(url: string): string {
  * slow database fails within a bound (see {@link isDatabaseUnavailable}); errors of idle
  * connections go to `onError` and never crash the process.
  *
- * @throws TypeError for an unsupported URL scheme, a missing `dataDir` or a bad number.
+ * @throws TypeError for an unsupported URL scheme, a missing `dataDir` or a bad number;
+ * DatabaseInUseError when another live process (or this one) has the PGlite folder open.
  * @example
  * ```ts
  * const db = await createDatabase({ url: process.env.DATABASE_URL, dataDir: './.data' })
@@ -120,10 +122,17 @@ export async function createDatabase(options: CreateDatabaseOptions): Promise<Wa
     }
     const dataDir = resolve(options.dataDir)
     await mkdir(dataDir, { recursive: true, mode: 0o700 })
-    return openPGlite(dataDir)
+    const unlock = await lockDataDir(dataDir)
+    try {
+      const pglite = await PGlite.create(dataDir, PGLITE_OPTIONS)
+      return wrapPGlite(pglite, onError, unlock)
+    } catch (err) {
+      await unlock()
+      throw err
+    }
   }
   const scheme = schemeOf(options.url)
-  if (scheme === 'memory:') return openPGlite(undefined)
+  if (scheme === 'memory:') return wrapPGlite(await PGlite.create(PGLITE_OPTIONS), onError)
   if (scheme !== 'postgres:' && scheme !== 'postgresql:') {
     throw new TypeError(`Unsupported database URL scheme "${scheme}"`)
   }
@@ -172,13 +181,5 @@ export async function createDatabase(options: CreateDatabaseOptions): Promise<Wa
       closing ??= listener.close().then(() => kysely.destroy())
       return closing
     },
-  }
-
-  async function openPGlite(dataDir: string | undefined): Promise<WardenDatabase> {
-    const pglite =
-      dataDir === undefined
-        ? await PGlite.create(PGLITE_OPTIONS)
-        : await PGlite.create(dataDir, PGLITE_OPTIONS)
-    return wrapPGlite(pglite, onError)
   }
 }

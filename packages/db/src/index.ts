@@ -1,5 +1,6 @@
 export { createDatabase } from './create-database.ts'
 export type { CreateDatabaseOptions, ListenHandlers, WardenDatabase } from './create-database.ts'
+export { DatabaseInUseError } from './internal/data-dir-lock.ts'
 export { isDatabaseUnavailable } from './is-database-unavailable.ts'
 export { MigrationError, migrateDown, migrateToLatest, pendingMigrations } from './migrate.ts'
 export { migrations } from './migrations/index.ts'

@@ -1,11 +1,16 @@
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
 import { sql } from 'kysely'
 import { afterEach, describe, expect, it } from 'vitest'
 
-import { createDatabase, isDatabaseUnavailable, migrateToLatest } from '../src/index.ts'
+import {
+  createDatabase,
+  DatabaseInUseError,
+  isDatabaseUnavailable,
+  migrateToLatest,
+} from '../src/index.ts'
 import { createTestDatabase } from '../src/testing/index.ts'
 import { describeBackends, makeUser, T0 } from './helpers.ts'
 
@@ -54,12 +59,28 @@ describe('createDatabase', () => {
 
     const second = await createDatabase({ dataDir })
     try {
+      const refused = await failure(createDatabase({ dataDir }))
+      expect(refused).toBeInstanceOf(DatabaseInUseError)
+      expect(refused).toMatchObject({ code: 'database_in_use', pid: process.pid })
       const rows = await second.kysely.selectFrom('tenant').select('name').execute()
       expect(rows).toEqual([{ name: 'kept' }])
       expect(await migrateToLatest(second.kysely)).toEqual({ applied: [] })
     } finally {
       await second.close()
     }
+  })
+
+  it('takes over the lock a dead process left behind', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'warden-db-'))
+    folders.push(dataDir)
+    // No process can have this pid (it is above every kernel's pid_max).
+    await writeFile(join(dataDir, 'warden.lock'), '2147483647')
+    const db = await createDatabase({ dataDir })
+    expect(await readFile(join(dataDir, 'warden.lock'), 'utf8')).toBe(String(process.pid))
+    await db.close()
+    await expect(readFile(join(dataDir, 'warden.lock'), 'utf8')).rejects.toMatchObject({
+      code: 'ENOENT',
+    })
   })
 
   it('reports a refused connection as the database being unavailable', async () => {

@@ -9,7 +9,7 @@ import {
   rotateRefreshToken,
   type RotationResult,
 } from '../src/index.ts'
-import type { TestDatabase } from '../src/testing/index.ts'
+import { truncateAll, type TestDatabase } from '../src/testing/index.ts'
 import {
   at,
   DAY,
@@ -639,6 +639,47 @@ describeBackends('rotateRefreshToken', (backend) => {
         .execute()
       expect(children).toEqual([{ token_hash: second.hash }])
       expect((await familyRow(db, familyId)).revoked_at).toBeNull()
+    })
+
+    it('reports both of two simultaneous reuses of one family, and revokes it once', async () => {
+      const db = getDb()
+      for (let round = 0; round < 5; round += 1) {
+        await truncateAll(db)
+        const { familyId, first } = await startFamily(db)
+        const second = newToken()
+        const third = newToken()
+        await rotate(db, {
+          presented: first.hash,
+          successor: second.hash,
+          now: at(SECOND),
+          reuseIntervalMs: 0,
+        })
+        await rotate(db, {
+          presented: second.hash,
+          successor: third.hash,
+          now: at(2 * SECOND),
+          reuseIntervalMs: 0,
+        })
+        // Both presentations take their token's row lock, then each wants the other's to revoke
+        // the family: PostgreSQL may pick one as a deadlock victim, which is retried.
+        const results = await Promise.all([
+          rotate(db, {
+            presented: first.hash,
+            successor: second.hash,
+            now: at(3 * SECOND),
+            reuseIntervalMs: 0,
+          }),
+          rotate(db, {
+            presented: second.hash,
+            successor: third.hash,
+            now: at(3 * SECOND),
+            reuseIntervalMs: 0,
+          }),
+        ])
+        expect(results.map((result) => result.status)).toEqual(['reused', 'reused'])
+        expect((await familyRow(db, familyId)).revoke_reason).toBe('reuse_detected')
+        expect(await listAuditEvents(db.kysely)).toHaveLength(2)
+      }
     })
 
     it('never lets a rotation racing a revocation leave a usable token', async () => {

@@ -15,8 +15,15 @@ export const PGLITE_OPTIONS = {
   parsers: { [types.INT8]: (value: string) => value },
 } satisfies PGliteOptions
 
-/** A {@link WardenDatabase} over an open PGlite instance, which it owns from now on. */
-export function wrapPGlite(pglite: PGlite, onError: (err: unknown) => void): WardenDatabase {
+/**
+ * A {@link WardenDatabase} over an open PGlite instance, which it owns from now on; `release`
+ * runs once it is closed (the data folder's lock).
+ */
+export function wrapPGlite(
+  pglite: PGlite,
+  onError: (err: unknown) => void,
+  release: () => Promise<void> = () => Promise.resolve(),
+): WardenDatabase {
   const dialect = new PGliteDialect({ pglite })
   const kysely = new Kysely<Database>({ dialect })
   let closing: Promise<void> | undefined
@@ -46,9 +53,12 @@ export function wrapPGlite(pglite: PGlite, onError: (err: unknown) => void): War
     close() {
       // kysely only destroys a driver it has initialised: close PGlite ourselves as well, or an
       // instance that never ran a query would keep the process alive.
-      closing ??= kysely.destroy().then(async () => {
-        if (!pglite.closed) await pglite.close()
-      })
+      closing ??= kysely
+        .destroy()
+        .then(async () => {
+          if (!pglite.closed) await pglite.close()
+        })
+        .finally(release)
       return closing
     },
   }

@@ -280,8 +280,8 @@ async function rotateUnderLock(
   if (row.expires_at <= now || row.family_expires_at <= now) return { status: 'expired' }
 
   if (row.used_at === null) {
-    // Unused and live, yet the one-statement path did not match: it ran before this lock was
-    // taken and lost to something that has since rolled back. We hold the lock: rotate here.
+    // Unused and live now, though the one-statement path did not match a moment ago (its
+    // subject or family changed in between). We hold the token's lock: rotate here.
     const rotated = await rotateInOneStatement(trx, input)
     if (!rotated) return { status: 'revoked' }
     return {
@@ -295,14 +295,15 @@ async function rotateUnderLock(
     }
   }
 
-  const withinInterval = now.getTime() - row.used_at.getTime() < reuseIntervalMs
-  const successorStillFresh =
+  const successorExpiresAt = row.child_expires_at
+  const replayable =
+    now.getTime() - row.used_at.getTime() < reuseIntervalMs &&
     row.child_token_hash === successorHash &&
     row.child_used_at === null &&
     row.child_revoked_at === null &&
-    row.child_expires_at !== null &&
-    row.child_expires_at > now
-  if (withinInterval && successorStillFresh && row.child_expires_at !== null) {
+    successorExpiresAt !== null &&
+    successorExpiresAt > now
+  if (replayable) {
     // Single-successor replay: the caller re-derives the same successor from the same token, so
     // a lost response or a second tab gets the token it missed, and nothing new is issued.
     await trx
@@ -317,7 +318,7 @@ async function rotateUnderLock(
       subject,
       audience: row.audience,
       scope: row.scope,
-      expiresAt: row.child_expires_at,
+      expiresAt: successorExpiresAt,
     }
   }
 
