@@ -52,17 +52,18 @@ export function parseAuthorization(
 }
 
 // The verified-token cache hands out the same frozen claims object for every request with the
-// same token, so the principal derived from it (a pure function of the claims) is kept alongside,
-// for as long as the claims object lives, instead of being rebuilt per request.
-const principals = new WeakMap<AccessTokenClaims, Principal>()
+// same token, so the authenticated state derived from it (the principal is a pure function of
+// the claims; the state is immutable) is kept alongside, for as long as the claims object lives,
+// instead of being rebuilt per request. Revocation is still checked on every request, before it.
+const authenticatedStates = new WeakMap<AccessTokenClaims, AuthState>()
 
-function principalOf(claims: AccessTokenClaims): Principal {
-  let principal = principals.get(claims)
-  if (principal === undefined) {
-    principal = principalFromClaims(claims)
-    principals.set(claims, principal)
+function authenticated(claims: AccessTokenClaims): AuthState {
+  let state = authenticatedStates.get(claims)
+  if (state === undefined) {
+    state = { status: 'authenticated', principal: principalFromClaims(claims), claims }
+    authenticatedStates.set(claims, state)
   }
-  return principal
+  return state
 }
 
 function authenticate(services: ApiServices, request: RequestMeta): AuthState {
@@ -88,7 +89,7 @@ function authenticate(services: ApiServices, request: RequestMeta): AuthState {
         error: new AuthError('revoked_token', 'The token has been revoked'),
       }
     }
-    return { status: 'authenticated', principal: principalOf(claims), claims }
+    return authenticated(claims)
   } catch (error) {
     if (error instanceof AuthError) return { status: 'failed', error }
     throw error
