@@ -27,11 +27,15 @@ export interface ThroughputOptions {
   serverCpuSeconds?: (() => number) | undefined
 }
 
-function requestsFor(path: string, authorizations: readonly string[]): Request[] {
+function requestsFor(
+  path: string,
+  authorizations: readonly string[],
+  headers: Record<string, string>,
+): Request[] {
   return authorizations.map((authorization) => ({
     method: 'GET',
     path,
-    headers: { authorization },
+    headers: { ...headers, authorization },
   }))
 }
 
@@ -54,7 +58,7 @@ export async function measureThroughput(options: ThroughputOptions): Promise<Thr
       : {
           setupClient: (client: Client) => {
             const list = perConnection[next++ % perConnection.length]!
-            client.setRequests(requestsFor(options.path, list))
+            client.setRequests(requestsFor(options.path, list, options.headers ?? {}))
           },
         }),
   })

@@ -39,13 +39,15 @@ export async function profileRoute(options: {
   try {
     const server = await startServer({
       runtime: options.runtime,
-      env: { ...keys.serverEnv, DATABASE_URL: options.databaseUrl ?? 'memory:' },
+      databaseUrl: options.databaseUrl ?? 'memory:',
+      env: keys.serverEnv,
       cpuProfileDir: dir,
     })
     const load = {
       url: server.url,
       path: options.path,
       authorizationPerConnection: tokens?.map((token) => [`Bearer ${token}`]),
+      headers: server.headers,
     }
     let rps: number
     let window: { fromUs: number; toUs: number }

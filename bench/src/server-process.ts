@@ -20,6 +20,13 @@ export interface ServerProcess {
   readonly runtime: Runtime
   /** `http://127.0.0.1:<port>`. */
   readonly url: string
+  /** Whether it runs as in production (`NODE_ENV=production` behind a trusted proxy). */
+  readonly production: boolean
+  /**
+   * Headers every request must carry: in production, the `X-Forwarded-Proto: https` of the
+   * TLS-terminating proxy it trusts (plain HTTP is otherwise redirected).
+   */
+  readonly headers: Readonly<Record<string, string>>
   readonly pid: number
   /** Where the server's stdout and stderr go: its request log. */
   readonly logFile: string
@@ -35,7 +42,14 @@ export interface ServerProcess {
 
 export interface StartServerOptions {
   runtime: Runtime
-  /** The server's environment, on top of PORT/HOST/LOG_LEVEL set here. */
+  /**
+   * `DATABASE_URL`. With PostgreSQL the server runs as in production: `NODE_ENV=production`
+   * (no development error details, HSTS, pending migrations refused) behind a trusted
+   * TLS-terminating proxy (`TRUST_PROXY=true`). With `memory:` (embedded PGlite, which production
+   * refuses unmigrated) it runs in development mode.
+   */
+  databaseUrl: string
+  /** The rest of the server's environment, on top of what is set here. */
   env: Record<string, string>
   /**
    * Write CPU profiles (`.cpuprofile`) of the whole run into this folder: Node writes one per
@@ -85,12 +99,15 @@ export async function startServer(options: StartServerOptions): Promise<ServerPr
   const logFile = join(tmpdir(), `warden-bench-${options.runtime}-${process.pid}-${Date.now()}.log`)
   const fd = openSync(logFile, 'w')
   const { command, args } = commandFor(options)
+  const production = /^postgres(ql)?:/.test(options.databaseUrl)
   const child = spawn(command, args, {
     cwd: join(repoRoot, 'apps/server'),
     env: {
       PATH: process.env['PATH'] ?? '',
       HOME: process.env['HOME'] ?? '',
       ...options.env,
+      ...(production ? { NODE_ENV: 'production', TRUST_PROXY: 'true' } : {}),
+      DATABASE_URL: options.databaseUrl,
       PORT: '0',
       HOST: '127.0.0.1',
       LOG_LEVEL: 'info',
@@ -118,6 +135,8 @@ export async function startServer(options: StartServerOptions): Promise<ServerPr
   return {
     runtime: options.runtime,
     url,
+    production,
+    headers: production ? { 'x-forwarded-proto': 'https' } : {},
     pid,
     logFile,
     rssBytes() {

@@ -1,3 +1,6 @@
+import { fork } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+
 import { createBenchKeys, issueTokens } from '../bench-keys.ts'
 import { measureLatencyAtRate } from '../load.ts'
 import { figure, type Figure } from '../results.ts'
@@ -40,63 +43,46 @@ export interface StormRun {
 
 const email = (runtime: Runtime) => `storm-${runtime}@bench.warden.test`
 const PASSWORD = 'correct horse battery staple 1987'
-const LOGIN_TIMEOUT_MS = 30_000
 
-async function post(url: string, body: unknown, headers: Record<string, string> = {}) {
+async function post(url: string, body: unknown, headers: Readonly<Record<string, string>>) {
   return fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
+    headers: { ...headers, 'content-type': 'application/json' },
     body: JSON.stringify(body),
-    signal: AbortSignal.timeout(LOGIN_TIMEOUT_MS),
+    signal: AbortSignal.timeout(30_000),
   })
 }
 
-/**
- * Keeps `concurrentLogins` real logins (right password, real argon2id parameters) in flight in
- * waves until `stop()` resolves: a new wave of `concurrentLogins` starts when the last one has
- * been answered.
- */
-function startStorm(options: {
-  url: string
-  email: string
-  concurrentLogins: number
-  nextIp: () => string
-}): {
-  stop: () => Promise<LoginOutcomes>
-} {
-  const byStatus: Record<string, number> = {}
-  const maxMsByStatus: Record<string, number> = {}
-  let total = 0
-  let failed = 0
-  const state = { stopping: false }
-  const login = async () => {
-    const started = performance.now()
-    try {
-      const response = await post(
-        `${options.url}/trpc/auth.login`,
-        { email: options.email, password: PASSWORD },
-        { 'x-forwarded-for': options.nextIp() },
-      )
-      await response.arrayBuffer()
-      const ms = performance.now() - started
-      const status = String(response.status)
-      byStatus[status] = (byStatus[status] ?? 0) + 1
-      maxMsByStatus[status] = Math.max(maxMsByStatus[status] ?? 0, round(ms, 1))
-    } catch {
-      failed++
-    }
-    total++
-  }
-  const loop = (async () => {
-    while (!state.stopping) {
-      await Promise.all(Array.from({ length: options.concurrentLogins }, login))
-    }
-  })()
+/** What the storm process needs (see `login-storm-worker.ts`). */
+export interface StormWorkerData {
+  readonly url: string
+  /** Headers every request carries (see `ServerProcess.headers`). */
+  readonly headers: Readonly<Record<string, string>>
+  readonly email: string
+  readonly password: string
+  readonly concurrentLogins: number
+  readonly ips: 'distinct' | 'single'
+  /** First distinct address of this storm, so that no two storms share one. */
+  readonly ipOffset: number
+}
+
+/** Starts the storm in its own process; `stop()` ends it after its current wave. */
+function startStorm(data: StormWorkerData): { stop: () => Promise<LoginOutcomes> } {
+  // A process of its own, running TypeScript through tsx's loader as the bench itself does.
+  const child = fork(fileURLToPath(new URL('./login-storm-worker.ts', import.meta.url)), [], {
+    execArgv: ['--import', import.meta.resolve('tsx')],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  })
+  const outcomes = new Promise<LoginOutcomes>((resolve, reject) => {
+    child.once('message', (message) => resolve(message as LoginOutcomes))
+    child.once('error', reject)
+    child.once('exit', (code) => reject(new Error(`the storm process exited with ${code}`)))
+  })
+  child.send(data)
   return {
-    async stop() {
-      state.stopping = true
-      await loop
-      return { total, byStatus, maxMsByStatus, failed }
+    stop() {
+      child.send('stop')
+      return outcomes
     },
   }
 }
@@ -111,22 +97,17 @@ export async function runLoginStorm(settings: StormSettings): Promise<StormRun[]
   const keys = await createBenchKeys('EdDSA')
   const [token] = await issueTokens(keys, 1)
   const runs: StormRun[] = []
-  let ipCounter = 0
-  const distinctIp = () => {
-    const n = ipCounter++
-    return `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`
-  }
+  let storms = 0
   for (const runtime of settings.runtimes) {
     const server = await startServer({
       runtime,
-      env: { ...keys.serverEnv, DATABASE_URL: settings.databaseUrl, TRUST_PROXY: 'true' },
+      databaseUrl: settings.databaseUrl,
+      env: { ...keys.serverEnv, TRUST_PROXY: 'true' },
     })
     const EMAIL = email(runtime)
     try {
-      const registered = await post(`${server.url}/trpc/auth.register`, {
-        email: EMAIL,
-        password: PASSWORD,
-      })
+      const credentials = { email: EMAIL, password: PASSWORD }
+      const registered = await post(`${server.url}/trpc/auth.register`, credentials, server.headers)
       if (registered.status !== 200) {
         throw new Error(`registration failed: ${registered.status} ${await registered.text()}`)
       }
@@ -136,11 +117,11 @@ export async function runLoginStorm(settings: StormSettings): Promise<StormRun[]
           path: '/trpc/system.whoami',
           rate: settings.rate,
           durationSec,
-          headers: { authorization: `Bearer ${token}` },
+          headers: { ...server.headers, authorization: `Bearer ${token}` },
         })
       // Warm-up: JIT, the dummy hash, database connections.
       await whoami(1)
-      await post(`${server.url}/trpc/auth.login`, { email: EMAIL, password: PASSWORD })
+      await post(`${server.url}/trpc/auth.login`, credentials, server.headers)
 
       for (const ips of ['distinct', 'single'] as const) {
         const rest: Awaited<ReturnType<typeof whoami>>[] = []
@@ -150,9 +131,11 @@ export async function runLoginStorm(settings: StormSettings): Promise<StormRun[]
           rest.push(await whoami(settings.durationSec))
           const running = startStorm({
             url: server.url,
-            email: EMAIL,
+            headers: server.headers,
+            ...credentials,
             concurrentLogins: settings.concurrentLogins,
-            nextIp: ips === 'distinct' ? distinctIp : () => '198.51.100.7',
+            ips,
+            ipOffset: 100_000 * storms++,
           })
           storm.push(await whoami(settings.durationSec))
           logins.push(await running.stop())

@@ -30,7 +30,13 @@ const MB = 1024 * 1024
 const toMb = (bytes: number) => round(bytes / MB, 1)
 
 /** Sends exactly `amount` requests, each connection cycling through its own token list. */
-async function block(url: string, perConnection: readonly (readonly string[])[], amount: number) {
+async function block(options: {
+  url: string
+  headers: Readonly<Record<string, string>>
+  perConnection: readonly (readonly string[])[]
+  amount: number
+}) {
+  const { url, headers, perConnection, amount } = options
   let next = 0
   const result = await autocannon({
     url: `${url}/trpc/system.whoami`,
@@ -39,7 +45,10 @@ async function block(url: string, perConnection: readonly (readonly string[])[],
     setupClient: (client) => {
       const tokens = perConnection[next++ % perConnection.length]!
       client.setRequests(
-        tokens.map((token) => ({ method: 'GET', headers: { authorization: `Bearer ${token}` } })),
+        tokens.map((token) => ({
+          method: 'GET',
+          headers: { ...headers, authorization: `Bearer ${token}` },
+        })),
       )
     },
   })
@@ -73,7 +82,8 @@ export async function runMemory(settings: MemorySettings): Promise<MemoryRun[]> 
   for (const runtime of settings.runtimes) {
     const server = await startServer({
       runtime,
-      env: { ...keys.serverEnv, DATABASE_URL: settings.databaseUrl },
+      databaseUrl: settings.databaseUrl,
+      env: keys.serverEnv,
     })
     try {
       let peak = server.rssBytes()
@@ -85,7 +95,12 @@ export async function runMemory(settings: MemorySettings): Promise<MemoryRun[]> 
       const started = performance.now()
       try {
         for (const list of lists) {
-          requests += await block(server.url, list, settings.blockSize)
+          requests += await block({
+            url: server.url,
+            headers: server.headers,
+            perConnection: list,
+            amount: settings.blockSize,
+          })
           const rss = server.rssBytes()
           peak = Math.max(peak, rss)
           rssMbAfterBlock.push(toMb(rss))

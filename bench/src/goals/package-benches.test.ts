@@ -1,15 +1,6 @@
 import { describe, expect, it } from 'vitest'
 
-import { numericFields, refreshFigures, verifyFigures } from './package-benches.ts'
-
-describe('numericFields', () => {
-  it('flattens every number of a JSON value by its dotted path', () => {
-    expect(numericFields({ a: 1, b: { c: [2, 'x'], d: true } })).toEqual([
-      ['a', 1],
-      ['b.c.0', 2],
-    ])
-  })
-})
+import { refreshFigures, verifyFigures } from './package-benches.ts'
 
 describe('verifyFigures', () => {
   it('reads the auth benchmark report: miss cost against its goal, per algorithm', () => {
@@ -45,18 +36,45 @@ describe('verifyFigures', () => {
 })
 
 describe('refreshFigures', () => {
-  it('finds round trips and rates by name, preferring PostgreSQL entries', () => {
+  const measurement = (rotationInRoundTrips: number, concurrentPerSecond: number) => ({
+    selectOneMs: 0.1,
+    rotationMs: rotationInRoundTrips / 10,
+    rotationInRoundTrips,
+    sequentialPerSecond: 1000,
+    concurrentPerSecond,
+  })
+
+  it('holds PostgreSQL to the goals and shows the other backends for information', () => {
     const figures = refreshFigures({
       pkg: 'db',
       seconds: 1,
       report: {
-        pglite: { roundTrips: 9, concurrent10: { perSecond: 10 } },
-        postgres: { roundTrips: 2.4, concurrent10: { perSecond: 1500 } },
+        results: {
+          pglite: measurement(9, 10),
+          postgres: measurement(3.5, 1500),
+          'postgres, synchronous_commit=off (diagnostic)': measurement(1.2, 5000),
+        },
       },
     })
     expect(figures.map((f) => [f.name, f.value, f.holds])).toEqual([
-      ['refresh time in database round trips (postgres.roundTrips)', 2.4, true],
-      ['refreshes per second (postgres.concurrent10.perSecond)', 1500, true],
+      ['refresh rotation in database round trips, pglite', 9, undefined],
+      ['refresh rotations/s with 10 concurrent clients, pglite', 10, undefined],
+      ['refresh rotation in database round trips, postgres', 3.5, false],
+      ['refresh rotations/s with 10 concurrent clients, postgres', 1500, true],
+      [
+        'refresh rotation in database round trips, postgres, synchronous_commit=off (diagnostic)',
+        1.2,
+        undefined,
+      ],
+      [
+        'refresh rotations/s with 10 concurrent clients, postgres, synchronous_commit=off (diagnostic)',
+        5000,
+        undefined,
+      ],
     ])
+  })
+
+  it('gives nothing for a report it does not recognise', () => {
+    expect(refreshFigures({ pkg: 'db', seconds: 1, report: { results: { x: 1 } } })).toEqual([])
   })
 })

@@ -70,7 +70,8 @@ export async function runThroughputServers(settings: ThroughputSettings): Promis
     for (const runtime of settings.runtimes) {
       const server = await startServer({
         runtime,
-        env: { ...keys.serverEnv, DATABASE_URL: settings.databaseUrl },
+        databaseUrl: settings.databaseUrl,
+        env: keys.serverEnv,
       })
       try {
         const load = (side: Side, durationSec: number) =>
@@ -80,6 +81,7 @@ export async function runThroughputServers(settings: ThroughputSettings): Promis
             durationSec,
             authorizationPerConnection:
               side === 'whoami' || side === 'whoamiMiss' ? authorization[side] : undefined,
+            headers: server.headers,
             serverCpuSeconds: () => server.cpuSeconds(),
           })
         // Warm-up: JIT, caches, connection set-up; not recorded.
