@@ -1,6 +1,8 @@
 import type { FunctionComponent } from 'preact'
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks'
 
+import { WardenClientError } from '@warden/client'
+
 import { AppContext, type AppContextValue, type Identity } from './app-context.ts'
 import type { BrowserWarden } from './browser-warden.ts'
 import { AdminPage } from './components/admin-page.tsx'
@@ -9,6 +11,7 @@ import { Link } from './components/link.tsx'
 import { ProjectsPage } from './components/projects-page.tsx'
 import { SessionPage } from './components/session-page.tsx'
 import { SignInPage } from './components/sign-in-page.tsx'
+import { describeError } from './describe-error.ts'
 import { formatCountdown } from './format.ts'
 import { HOME_PATH, matchRoute, visibleRoutes, type RouteId } from './routes.ts'
 import { sessionEndedNotice, signedOutNotice, type SessionNotice } from './session-messages.ts'
@@ -144,7 +147,11 @@ export function App(props: { readonly warden: BrowserWarden }) {
     client
       .refresh()
       .then(loadIdentity)
-      .catch(() => {
+      .catch((error: unknown) => {
+        // No cookie, or a refused one, is simply "not signed in"; an unreachable server is said.
+        if (error instanceof WardenClientError && error.code === 'refresh_failed') {
+          setNotice({ tone: 'alert', text: describeError(error).text })
+        }
         setAuth({ status: 'signed-out' })
       })
       .finally(() => {
