@@ -15,6 +15,7 @@ export {
   retiredKeyLifetime,
   rotateKeyFile,
   STAGE_WAIT_SECONDS,
+  watchSigningKeyFile,
 } from './signing-keys.ts'
 export type {
   KeyRotationErrorCode,

@@ -5,7 +5,7 @@ import type { Server } from 'bun'
 import { announce, exitOnStartFailure, handleShutdown } from './boot.ts'
 import { configFromProcess } from './config.ts'
 import { createLogger } from './logger.ts'
-import { reloadSigningKeysOnSignal } from './signing-keys.ts'
+import { reloadSigningKeysOnSignal, watchSigningKeyFile } from './signing-keys.ts'
 import { startWarden } from './start-warden.ts'
 
 try {
@@ -25,7 +25,11 @@ try {
     ...(tls ? { tls: { cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) } } : {}),
   })
   announce(config, logger, server.url.href.replace(/\/$/, ''))
-  reloadSigningKeysOnSignal({ reload: () => warden.reloadSigningKeys(), logger })
+  const reload = () => warden.reloadSigningKeys()
+  reloadSigningKeysOnSignal({ reload, logger })
+  if (config.signingKeys.source === 'file') {
+    watchSigningKeyFile({ file: config.signingKeys.path, reload })
+  }
   handleShutdown({ warden, logger, stopAccepting: () => server.stop(false) })
 } catch (error) {
   exitOnStartFailure(error)

@@ -7,7 +7,7 @@ import { getConnInfo } from '@hono/node-server/conninfo'
 import { announce, exitOnStartFailure, handleShutdown } from './boot.ts'
 import { configFromProcess } from './config.ts'
 import { createLogger } from './logger.ts'
-import { reloadSigningKeysOnSignal } from './signing-keys.ts'
+import { reloadSigningKeysOnSignal, watchSigningKeyFile } from './signing-keys.ts'
 import { startWarden } from './start-warden.ts'
 
 try {
@@ -35,7 +35,11 @@ try {
       announce(config, logger, `${tls ? 'https' : 'http'}://${host}:${info.port}`)
     },
   )
-  reloadSigningKeysOnSignal({ reload: () => warden.reloadSigningKeys(), logger })
+  const reload = () => warden.reloadSigningKeys()
+  reloadSigningKeysOnSignal({ reload, logger })
+  if (config.signingKeys.source === 'file') {
+    watchSigningKeyFile({ file: config.signingKeys.path, reload })
+  }
   handleShutdown({
     warden,
     logger,

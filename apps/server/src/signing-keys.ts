@@ -1,4 +1,5 @@
 import { randomBytes, type JsonWebKey } from 'node:crypto'
+import { unwatchFile, watchFile, type Stats } from 'node:fs'
 import { chmod, mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 
@@ -400,4 +401,29 @@ export function reloadSigningKeysOnSignal(options: {
   }
   process.on('SIGHUP', onSignal)
   return () => process.off('SIGHUP', onSignal)
+}
+
+/**
+ * Reloads the signing keys when the key file changes: its metadata is polled every
+ * `intervalMs` (default 2000), which also sees a file replaced by rename (what `keys rotate`
+ * does) or through a symlink swap (a mounted Kubernetes secret), where filesystem events may
+ * not. The poll keeps no process alive. Returns a function that stops watching.
+ */
+export function watchSigningKeyFile(options: {
+  file: string
+  reload: () => Promise<SigningKeysReload>
+  intervalMs?: number | undefined
+}): () => void {
+  const onChange = (current: Stats, previous: Stats) => {
+    if (
+      current.mtimeMs === previous.mtimeMs &&
+      current.ino === previous.ino &&
+      current.size === previous.size
+    ) {
+      return
+    }
+    options.reload().catch(() => undefined)
+  }
+  watchFile(options.file, { interval: options.intervalMs ?? 2000, persistent: false }, onChange)
+  return () => unwatchFile(options.file, onChange)
 }
