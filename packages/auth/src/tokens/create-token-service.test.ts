@@ -268,6 +268,18 @@ describe('verified-token cache', () => {
     expect(() => service.verifyAccessToken(token.slice(0, -1) + last)).toThrow()
   })
 
+  it('misses for another token that carries the signature of a cached one', async () => {
+    const keys = await testKeySet('EdDSA')
+    const { service } = serviceFor(keys, { cache: {} })
+    const token = signed(keys)
+    const cached = service.verifyAccessToken(token)
+    const [header, , signature] = token.split('.')
+    const payload = Buffer.from(JSON.stringify(validClaims({ sub: 'admin' }))).toString('base64url')
+    const grafted = `${header}.${payload}.${signature}`
+    expect(codeOf(() => service.verifyAccessToken(grafted))).toBe('invalid_signature')
+    expect(service.verifyAccessToken(token)).toBe(cached)
+  })
+
   it('is dropped when the key set changes', async () => {
     const keys = await testKeySet('EdDSA')
     const { service } = serviceFor(keys, { cache: {} })
