@@ -94,7 +94,7 @@ function expectStatus<TStatus extends RotationResult['status']>(
 }
 
 describeBackends('rotateRefreshToken', (backend) => {
-  const getDb = useTestDatabase(backend, { poolMax: 60 })
+  const getDb = useTestDatabase(backend, { poolMax: 50 })
 
   describe('happy path', () => {
     it('spends the presented token, stores the successor and returns the subject', async () => {

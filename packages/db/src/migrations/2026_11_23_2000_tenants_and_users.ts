@@ -46,6 +46,13 @@ export async function up(db: Kysely<any>): Promise<void> {
     .on('user_account')
     .column('tenant_id')
     .execute()
+  // Every instance reloads the recent cut-offs periodically: only the few users who have one.
+  await db.schema
+    .createIndex('user_account_tokens_valid_after_idx')
+    .on('user_account')
+    .column('tokens_valid_after')
+    .where(sql.ref('tokens_valid_after'), 'is not', null)
+    .execute()
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a migration is frozen in time: it must not follow today's Database type

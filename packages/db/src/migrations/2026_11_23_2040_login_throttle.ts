@@ -22,6 +22,8 @@ export async function up(db: Kysely<any>): Promise<void> {
     .on('login_attempt')
     .columns(['ip', 'at'])
     .execute()
+  // Pruning deletes by age alone.
+  await db.schema.createIndex('login_attempt_at_idx').on('login_attempt').column('at').execute()
 
   await db.schema
     .createTable('login_lockout')

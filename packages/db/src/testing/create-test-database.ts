@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { statSync } from 'node:fs'
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -81,6 +81,12 @@ function migratedPGliteImage(): Promise<Blob> {
       .then(async () => {
         await writeFile(temp, new Uint8Array(await image.arrayBuffer()))
         await rename(temp, file)
+        // Images of older migrations or PGlite builds are tens of megabytes each: drop them.
+        for (const entry of await readdir(IMAGE_CACHE_DIR)) {
+          const path = join(IMAGE_CACHE_DIR, entry)
+          if (/^pglite-[0-9a-f]{32}\.tar$/.test(entry) && path !== file)
+            await rm(path, { force: true })
+        }
       })
       .catch(() => rm(temp, { force: true }))
     return image
