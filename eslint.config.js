@@ -9,7 +9,11 @@ export default tseslint.config(
       '**/node_modules/**',
       '**/dist/**',
       '**/.data/**',
+      // Test reports, and the reports service's own test reports (its sources are linted).
       '**/reports/**',
+      '!apps/reports/',
+      '!apps/reports/**',
+      'apps/reports/reports/**',
       '**/*.js',
       '**/*.mjs',
     ],
