@@ -1,1 +1,11 @@
-export {}
+export { createReportsApp } from './app.ts'
+export type { ReportsApp, ReportsAppOptions } from './app.ts'
+export { parseReportsConfig, ReportsConfigError } from './config.ts'
+export type { ReportsConfig } from './config.ts'
+export { discoverWarden } from './discover-warden.ts'
+export type { WardenEndpoints } from './discover-warden.ts'
+export { reportsPolicies } from './policies.ts'
+export { reportsRouter } from './router.ts'
+export type { ReportsRouter } from './router.ts'
+export { summarizeInvoices } from './summarize-invoices.ts'
+export type { TenantSummary } from './summarize-invoices.ts'
