@@ -5,7 +5,7 @@
  *
  * | measure                                          | expected                                    |
  * |--------------------------------------------------|---------------------------------------------|
- * | p99 of system.whoami during the storm            | at most 3 × its p99 at rest (+1 ms of slack |
+ * | p99 of system.whoami during two storms           | at most 3 × its p99 at rest (+1 ms of slack |
  * |                                                  | for sub-millisecond baselines); one retry   |
  * |                                                  | of the whole measurement if the machine is  |
  * |                                                  | busy with other suites                      |
@@ -20,7 +20,8 @@ import { testBackends } from '@warden/db/testing'
 import { startTestWarden, type TestWarden } from '../harness.ts'
 
 const STORM = 200
-const REST_MS = 3000
+const REST_MS = 2000
+const ROUNDS = 2
 
 function percentile(values: readonly number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b)
@@ -49,15 +50,11 @@ async function sample(t: TestWarden, token: string, done: () => boolean): Promis
   return latencies
 }
 
-async function measure(t: TestWarden, token: string, round: number) {
-  // At rest over a few seconds, with the same loop as during the storm: a p99 taken over a few
-  // milliseconds would miss the GC pauses and scheduling hiccups the storm's p99 includes.
-  const restUntil = performance.now() + REST_MS
-  const rest = await sample(t, token, () => performance.now() >= restUntil)
-
+/** One storm of `STORM` logins, each from its own address; whoami is sampled until it ends. */
+async function storm(t: TestWarden, token: string, round: number) {
   let storming = true
   const started = performance.now()
-  const storm = Promise.all(
+  const logins = Promise.all(
     Array.from({ length: STORM }, async (_, index) => {
       const begun = performance.now()
       const result = await t.call(
@@ -71,8 +68,29 @@ async function measure(t: TestWarden, token: string, round: number) {
     storming = false
   })
   const during = await sample(t, token, () => !storming)
-  const logins = await storm
-  return { rest, during, logins, stormMs: performance.now() - started }
+  return { during, logins: await logins, stormMs: performance.now() - started }
+}
+
+/**
+ * Rest and storm alternate (rest, storm, rest, storm) and their samples are pooled, so that load
+ * from other processes, which comes and goes, falls on both sides alike.
+ */
+async function measure(t: TestWarden, token: string, attempt: number) {
+  const rest: number[] = []
+  const during: number[] = []
+  const logins: Awaited<ReturnType<typeof storm>>['logins'] = []
+  let stormMs = 0
+  for (let round = 0; round < ROUNDS; round += 1) {
+    // At rest over a few seconds, with the same loop as during the storm: a p99 taken over a
+    // few milliseconds would miss the GC pauses and scheduling hiccups the storm's p99 includes.
+    const restUntil = performance.now() + REST_MS
+    rest.push(...(await sample(t, token, () => performance.now() >= restUntil)))
+    const outcome = await storm(t, token, attempt * ROUNDS + round)
+    during.push(...outcome.during)
+    logins.push(...outcome.logins)
+    stormMs = Math.max(stormMs, outcome.stormMs)
+  }
+  return { rest, during, logins, stormMs }
 }
 
 describe.each(testBackends())('login storm on %s', (backend) => {
@@ -83,7 +101,10 @@ describe.each(testBackends())('login storm on %s', (backend) => {
       env: { TRUST_PROXY: 'true' },
     })
     const { accessToken } = await t.signUp('ada@example.com')
+    // Warm-up: the code paths of whoami and of a login (and the dummy hash) are compiled and
+    // cached before anything is measured.
     for (let i = 0; i < 50; i += 1) await whoamiOnce(t, accessToken)
+    await storm(t, accessToken, 100)
 
     let outcome = await measure(t, accessToken, 1)
     const bound = (rest: number[]) => 3 * percentile(rest, 99) + 1
