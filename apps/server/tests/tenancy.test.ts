@@ -159,3 +159,24 @@ describe.each(testBackends())('tenant isolation (BOLA) on %s', (backend) => {
     expect(whoami.roles).toEqual(['member'])
   })
 })
+
+describe.each(testBackends())('invoice input on %s', (backend) => {
+  it('an amount beyond what the database holds is a 400, never a 500', async () => {
+    await using t = await startTestWarden({ backend })
+    const { accessToken } = await t.signUp('ada@example.com')
+    const largest = await t.call(
+      'invoices.create',
+      { amount: 2_147_483_647, description: 'Max' },
+      { token: accessToken },
+    )
+    expect(largest.status).toBe(200)
+    for (const amount of [2_147_483_648, 1e11, 0, -5, 1.5]) {
+      const result = await t.call(
+        'invoices.create',
+        { amount, description: 'Too much' },
+        { token: accessToken },
+      )
+      expect(result.status, String(amount)).toBe(400)
+    }
+  })
+})

@@ -1,7 +1,7 @@
 import { TRPCError, type TRPCRouterRecord } from '@trpc/server'
 import { z } from 'zod'
 
-import { approveInvoice, createInvoice, listInvoices } from '@warden/db'
+import { approveInvoice, createInvoice, listInvoices, MAX_INVOICE_AMOUNT } from '@warden/db'
 
 import { storedText } from '../internal/stored-text.ts'
 import { policies } from '../policies.ts'
@@ -39,7 +39,7 @@ export const invoicesRouter = {
   create: protectedProcedure(policies.tenantMember)
     .input(
       z.object({
-        amount: z.number().int().positive().max(1_000_000_000_00),
+        amount: z.number().int().positive().max(MAX_INVOICE_AMOUNT),
         description: storedText({ min: 1, max: 500 }),
       }),
     )
