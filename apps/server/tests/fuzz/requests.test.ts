@@ -87,7 +87,10 @@ function inputs(world: World) {
     fc.record({ id }),
     fc.record({ id: fc.constantFrom(...world.bob.ids) }),
     fc.record({ name: text }),
-    fc.record({ amount: fc.oneof(fc.integer(), fc.double(), text), description: text }),
+    fc.record({
+      amount: fc.oneof(fc.integer(), fc.maxSafeInteger(), fc.double(), text),
+      description: text,
+    }),
     fc.record({ tenantId: fc.oneof(fc.constant(world.bob.tenantId), fc.uuid(), text) }),
     fc.record(
       { email: fc.oneof(fc.emailAddress(), text), password: text, transport: text },
@@ -151,7 +154,10 @@ function shapedInput(world: World, procedure: string): fc.Arbitrary<unknown> {
     case 'projects.create':
       return fc.record({ name: text })
     case 'invoices.create':
-      return fc.record({ amount: fc.oneof(fc.integer(), fc.double(), text), description: text })
+      return fc.record({
+        amount: fc.oneof(fc.integer(), fc.maxSafeInteger(), fc.double(), text),
+        description: text,
+      })
     case 'invoices.list':
       return fc.record(
         { tenantId: fc.oneof(fc.constant(world.bob.tenantId), fc.uuid(), text) },
