@@ -44,14 +44,17 @@ export function createApp(options: AppOptions) {
     else c.res = refused
     security.apply(c.res.headers, secure)
     // One line per request. The path only: a query string could carry anything.
-    logger.info('request', {
+    const line: Record<string, unknown> = {
       method: c.req.method,
       path: c.req.path,
       status: c.res.status,
       ms: Math.round((performance.now() - started) * 10) / 10,
-      ...(c.get('userId') === undefined ? {} : { userId: c.get('userId') }),
-      ...(c.get('authError') === undefined ? {} : { authError: c.get('authError') }),
-    })
+    }
+    const userId = c.get('userId')
+    if (userId !== undefined) line['userId'] = userId
+    const authError = c.get('authError')
+    if (authError !== undefined) line['authError'] = authError
+    logger.info('request', line)
   })
 
   const allowed = new Set(config.corsOrigins)

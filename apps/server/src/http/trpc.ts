@@ -24,6 +24,8 @@ import { clientIp, createRefreshCookie, isOriginAllowed, isSecureRequest } from 
 export const MAX_BATCH_SIZE = 50
 
 const ENDPOINT = '/trpc'
+// What resolveResponse sets on every JSON answer, before the responseMeta headers.
+const RESPONSE_HEADERS = { vary: 'trpc-accept, accept', 'content-type': 'application/json' }
 const routerConfig = appRouter._def._config
 // tRPC types `_def.procedures` as the nested router record; at run time it is the flat map from
 // dotted path to procedure that tRPC's own `getProcedureAtPath` reads.
@@ -244,12 +246,16 @@ async function answerSingleQuery(call: {
     body = { error: transformer.output.serialize(shape) as unknown }
     status = statusOf(shape, error)
   }
-  const headers = new Headers()
-  headers.set('vary', 'trpc-accept, accept')
-  headers.set('content-type', 'application/json')
   const meta = exchange.headersFor(failure === undefined ? [] : [failure.error])
-  if (meta instanceof Headers) for (const [name, value] of meta) headers.append(name, value)
-  else for (const [name, value] of Object.entries(meta)) headers.set(name, value)
+  let headers: Headers | Record<string, string>
+  if (meta instanceof Headers) {
+    headers = new Headers(RESPONSE_HEADERS)
+    for (const [name, value] of meta) headers.append(name, value)
+  } else {
+    // A plain record when nothing needs appending (no Set-Cookie): the runtimes build their
+    // header list from it without a Headers object and its per-call validation.
+    headers = { ...RESPONSE_HEADERS, ...meta }
+  }
   return new Response(JSON.stringify(body), { status, headers })
 }
 
