@@ -56,6 +56,8 @@ export interface StartServerOptions {
    * thread (the main thread's has thread id 0: `CPU.<date>.<time>.<pid>.0.<n>.cpuprofile`), Bun one.
    */
   cpuProfileDir?: string | undefined
+  /** Extra runtime flags for diagnostics (e.g. `--trace-gc` on Node). */
+  runtimeFlags?: readonly string[] | undefined
 }
 
 const READY_TIMEOUT_MS = 60_000
@@ -67,10 +69,12 @@ process.on('exit', () => {
 })
 
 function commandFor(options: StartServerOptions): { command: string; args: string[] } {
-  const profile =
-    options.cpuProfileDir === undefined
+  const profile = [
+    ...(options.cpuProfileDir === undefined
       ? []
-      : ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`]
+      : ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`]),
+    ...(options.runtimeFlags ?? []),
+  ]
   if (options.runtime === 'bun') {
     return { command: bunBinary, args: [...profile, join(serverSrc, 'main.bun.ts')] }
   }

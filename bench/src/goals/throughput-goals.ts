@@ -28,6 +28,8 @@ export interface ThroughputSettings {
   missTokens: number
   /** Seconds of unrecorded load per side before the measured rounds. */
   warmupSec: number
+  /** Default: EdDSA, ES256 and HS256. */
+  algorithms?: readonly SigningAlgorithm[] | undefined
   durationSec: number
   rounds: number
 }
@@ -52,7 +54,7 @@ export interface ServerRun {
  */
 export async function runThroughputServers(settings: ThroughputSettings): Promise<ServerRun[]> {
   const runs: ServerRun[] = []
-  for (const alg of PROTECTED_ALGORITHMS) {
+  for (const alg of settings.algorithms ?? PROTECTED_ALGORITHMS) {
     const keys = await createBenchKeys(alg)
     const hitTokens = await issueTokens(keys, CONNECTIONS)
     const missTokens = await issueTokens(keys, settings.missTokens)
