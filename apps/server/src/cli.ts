@@ -51,7 +51,7 @@ Commands:
   keys rotate --rollback                    the key retired last signs again
   keys prune                                drop verify-only keys whose tokens have all
                                             expired (every keys rotate step does it too)
-                                            Reload the servers after each step: kill -HUP <pid>
+                                            (servers reload the file within 2 s, or on SIGHUP)
   users create --email E --password-stdin --role R [--role R2] [--tenant T]
                                             create a user (in tenant T, else a new tenant)
   clients create --id ID --audience A [--audience A2] [--scope S]
@@ -111,7 +111,9 @@ function reportRotation(result: KeyRotationResult) {
   if (result.dropped.length > 0) {
     note(`Dropped (every token they signed has expired): ${result.dropped.join(', ')}`)
   }
-  note('Reload every server now: kill -HUP <pid> (or restart it). Other services follow the JWKS.')
+  note(
+    'Servers reload the key file within 2 seconds (or at once on kill -HUP <pid>); check each JWKS. Other services follow the JWKS.',
+  )
 }
 
 async function readStdin(): Promise<string> {

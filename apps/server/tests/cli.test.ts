@@ -70,6 +70,7 @@ describe('pnpm warden (the admin CLI)', { timeout: 120_000 }, () => {
     const staged = await warden(['keys', 'rotate'], { env })
     expect(staged.code, staged.stderr).toBe(0)
     expect(staged.stderr).toContain('kill -HUP')
+    expect(staged.stderr).toContain('--promote')
     const afterStage = await load()
     const newKid = afterStage.keys[0]?.kid
     expect(afterStage.signingKey.kid).toBe('old-key')
