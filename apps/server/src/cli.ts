@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { writeFile } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
 
-import { ROLES, scopeForRoles } from '@warden/api'
+import { FIRST_PARTY_CLIENT_ID, ROLES, scopeForRoles } from '@warden/api'
 import {
   checkPasswordPolicy,
   createPasswordHasher,
@@ -311,6 +311,13 @@ async function main(argv: string[]): Promise<number> {
       const id = values.id
       if (id === undefined || !/^[A-Za-z0-9._-]{3,64}$/.test(id)) {
         throw new UsageError('--id is required: 3 to 64 of A-Z a-z 0-9 . _ -')
+      }
+      // A client's tokens carry its id as `sub` and `client_id`: it must never look like the
+      // first-party app's id or a user's id in audit trails and policies.
+      if (id === FIRST_PARTY_CLIENT_ID || /^[0-9a-f]{8}-[0-9a-f]{4}-/i.test(id)) {
+        throw new UsageError(
+          `--id ${id} is reserved (the first-party client id, or shaped like a user id)`,
+        )
       }
       const audiences = values.audience ?? []
       if (audiences.length === 0)

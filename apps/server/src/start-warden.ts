@@ -1,6 +1,11 @@
 import { randomBytes } from 'node:crypto'
 
-import { createLoginCheck, createRevocationList, type ApiServices } from '@warden/api'
+import {
+  createLoginCheck,
+  createRevocationList,
+  FIRST_PARTY_CLIENT_ID,
+  type ApiServices,
+} from '@warden/api'
 import {
   createPasswordHasher,
   createTokenService,
@@ -118,7 +123,7 @@ export async function startWarden(
       config: {
         issuer: config.issuer,
         audience: config.audience,
-        firstPartyClientId: 'warden',
+        firstPartyClientId: FIRST_PARTY_CLIENT_ID,
         accessTokenTtl: config.accessTokenTtl,
         refreshTokenTtl: config.refreshTokenTtl,
         refreshFamilyMaxAge: config.refreshFamilyMaxAge,

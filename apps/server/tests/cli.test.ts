@@ -160,5 +160,13 @@ describe('pnpm warden (the admin CLI)', { timeout: 120_000 }, () => {
     expect(printed.client_secret).toMatch(/^wcs_[A-Za-z0-9_-]{43}$/)
     expect((await warden(args, { env })).code).toBe(1)
     expect((await warden(['clients', 'create', '--id', 'x'], { env })).code).toBe(2)
+    for (const reserved of ['warden', '0190d3a4-7c1e-7a5e-9b1c-2f3a4b5c6d7e']) {
+      const taken = await warden(
+        ['clients', 'create', '--id', reserved, '--audience', 'warden-api'],
+        { env },
+      )
+      expect(taken.code, reserved).toBe(2)
+      expect(taken.stderr).toContain('reserved')
+    }
   })
 })

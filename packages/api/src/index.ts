@@ -9,6 +9,7 @@ export type { Access, ProcedureMeta, WardenErrorData } from './trpc.ts'
 
 export { policies } from './policies.ts'
 export {
+  FIRST_PARTY_CLIENT_ID,
   ROLES,
   scopeForRoles,
   USER_SERVICE_AUDIENCES,

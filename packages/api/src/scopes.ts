@@ -1,3 +1,6 @@
+/** `client_id` of the tokens Warden issues to its own users (the first-party app). */
+export const FIRST_PARTY_CLIENT_ID = 'warden'
+
 /** The roles a user may hold. `member` is what `auth.register` gives. */
 export const ROLES = ['member', 'manager', 'admin'] as const
 export type Role = (typeof ROLES)[number]
