@@ -57,7 +57,7 @@ const settings = QUICK
       authBenchEnv: { BENCH_ROUNDS: '3', BENCH_MS: '60' },
     }
   : {
-      throughput: { durationSec: 1.5, rounds: 4, missTokens: 20_000, warmupSec: 1 },
+      throughput: { durationSec: 1.5, rounds: 3, missTokens: 20_000, warmupSec: 1 },
       profileSec: 3,
       storm: { rate: 200, durationSec: 3, rounds: 2, concurrentLogins: 200 },
       memory: { requests: 1_000_000, distinctTokens: 100_000, blockSize: 100_000 },
@@ -182,7 +182,21 @@ const methodNotes = [
 function protectedNotes(runs: ServerRun[]): string[] {
   const notes = [
     '`system.whoami` verifies the bearer token (the verified-token cache serves the 10 tokens after their first request), checks revocation on every request (cache hit or not), builds the principal and evaluates the `signed-in` policy; `system.info` does none of it. The all-miss rows verify every signature (EdDSA and ES256 cost tens of microseconds of `node:crypto` each; see goal 3), for information.',
+    "The control row sends `system.info` with the same `Authorization` header as `whoami`: a public procedure only checks the header's syntax, so the difference between the control and `info` is the cost of carrying a ~550-byte bearer token over HTTP (parsing, the Fetch `Headers` lookup that keeps duplicate headers detectable, the RFC 6750 check), and the difference between `whoami` and the control is the cost of verifying and serving it.",
   ]
+  const split = runs
+    .filter((r) => r.cpuUs.infoToken !== undefined)
+    .map((r) => {
+      const info = r.cpuUs.info ?? Number.NaN
+      const control = r.cpuUs.infoToken ?? Number.NaN
+      const whoami = r.cpuUs.whoami ?? Number.NaN
+      return `${r.runtime}: ${info} → ${control} → ${whoami} µs, i.e. +${round(control - info, 1)} µs for carrying the token and +${round(whoami - control, 1)} µs for verifying and serving it`
+    })
+  if (split.length > 0) {
+    notes.push(
+      `Server CPU per request (EdDSA server), \`info\` → control → \`whoami\`: ${split.join('; ')}.`,
+    )
+  }
   const cpu = runs
     .filter((r) => r.cpuUs.info !== undefined && r.cpuUs.whoami !== undefined)
     .map(
@@ -197,7 +211,7 @@ function protectedNotes(runs: ServerRun[]): string[] {
     const whoami = profiles.find((p) => p.path === '/trpc/system.whoami')
     if (info && whoami) {
       notes.push(
-        `Where the difference goes on Node (profiles below, goal 2; µs per request): ${layerDelta(info, whoami)}. What \`whoami\` adds is mostly per-request work that no cache removes: parsing a ~550-byte \`Authorization\` header (HTTP parser, the Fetch \`Headers\` lookup that keeps duplicate headers detectable, the RFC 6750 syntax check), hashing the token string for the cache lookup, the revocation check, tRPC's copy of the context when the protected middleware narrows it (\`next({ ctx })\`), the resolver's result (\`expiresAt\` formatted as ISO-8601) and a response three times the size.`,
+        `Where the difference goes on Node (profiles of goal 2; µs per request, each route profiled on its own, so only large differences mean anything): ${layerDelta(info, whoami)}. Besides the token's bytes, \`whoami\` pays for hashing the token for the cache lookup, the revocation check, tRPC's copy of the context when the protected middleware narrows it (\`next({ ctx })\`), and its resolver (\`packages/api/src/router/system.ts\`: the roles copied, \`expiresAt\` formatted as ISO-8601, a result three times the size of \`info\`'s).`,
       )
     }
   }
@@ -261,6 +275,13 @@ function stormNotes(runs: StormRun[]): string[] {
       )
       .join(
         '; ',
+      )}. Server cores busy (CPU seconds per second, all threads) at rest → in the storm: ${runs
+      .map(
+        (r) =>
+          `${r.runtime}, ${r.ips === 'distinct' ? 'distinct IPs' : 'one IP'}: ${r.restCores.join('/')} → ${r.stormCores.join('/')}`,
+      )
+      .join(
+        '; ',
       )}. argon2id runs on the libuv pool (\`maxConcurrent\` = CPUs − 1 = 1 here, 64 queued); logins beyond that queue get 503 \`overloaded\` at once, and with one IP the per-IP login queue (16 waiting) answers 429 before the hasher is reached.`,
   ]
 }
@@ -269,6 +290,7 @@ function memoryNotes(runs: MemoryRun[]): string[] {
   return [
     `${settings.memory.requests.toLocaleString('en-US')} \`system.whoami\` requests per runtime with ${settings.memory.distinctTokens.toLocaleString('en-US')} distinct HS256 tokens issued with the token service (the server's key), in ${settings.memory.requests / settings.memory.blockSize} blocks; each block uses its own tenth of the tokens, each token ${settings.memory.requests / settings.memory.distinctTokens} times (a first use that misses the cache, verifies and inserts — evicting once the cache holds 10,000 — then hits). RSS of the server process from \`/proc/<pid>/status\`, after every block and every 100 ms.`,
     `Runs: ${runs.map((r) => `${r.runtime} ${r.requests.toLocaleString('en-US')} requests in ${r.seconds} s`).join('; ')}.`,
+    "RSS moves with the garbage collectors' timing (V8 lets its old generation grow to a few times the live heap before a full collection), so flatness compares the mean RSS during the second and the last block. The Node server also runs with `--trace-gc`: the heap left after each full collection is the live data (verified-token cache, revocation list, modules), shown for the whole run past the first block.",
   ]
 }
 

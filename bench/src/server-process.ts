@@ -1,7 +1,16 @@
 import { spawn, type ChildProcess } from 'node:child_process'
-import { closeSync, openSync, readFileSync, rmSync, statSync } from 'node:fs'
+import {
+  closeSync,
+  createReadStream,
+  openSync,
+  readFileSync,
+  readSync,
+  rmSync,
+  statSync,
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 
 /** A JavaScript runtime the server can run on. */
@@ -36,6 +45,8 @@ export interface ServerProcess {
   cpuSeconds(): number
   /** Lines the server has logged so far (one per request, plus a few at start). */
   countLogLines(): number
+  /** Reads the log line by line, as a stream (it can be hundreds of MB). */
+  scanLog(visit: (line: string) => void): Promise<void>
   /** SIGTERM, then waits for the exit (the server flushes its log and closes the database). */
   stop(): Promise<void>
 }
@@ -157,10 +168,22 @@ export async function startServer(options: StartServerOptions): Promise<ServerPr
       return (Number(fields[11]) + Number(fields[12])) / 100
     },
     countLogLines() {
-      const text = readFileSync(logFile)
+      const fd = openSync(logFile, 'r')
+      const chunk = Buffer.alloc(1 << 20)
       let lines = 0
-      for (let i = text.indexOf(10); i !== -1; i = text.indexOf(10, i + 1)) lines++
+      try {
+        for (let read; (read = readSync(fd, chunk, 0, chunk.length, null)) > 0;) {
+          for (let i = chunk.indexOf(10); i !== -1 && i < read; i = chunk.indexOf(10, i + 1))
+            lines++
+        }
+      } finally {
+        closeSync(fd)
+      }
       return lines
+    },
+    async scanLog(visit) {
+      const lines = createInterface({ input: createReadStream(logFile), crlfDelay: Infinity })
+      for await (const line of lines) visit(line)
     },
     async stop() {
       child.kill('SIGTERM')

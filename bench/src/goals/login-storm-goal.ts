@@ -38,6 +38,9 @@ export interface StormRun {
   readonly restP50Ms: number[]
   readonly stormP50Ms: number[]
   readonly whoamiNon200: number
+  /** Cores the server process kept busy (CPU seconds per second, all threads), per window. */
+  readonly restCores: number[]
+  readonly stormCores: number[]
   readonly logins: LoginOutcomes
 }
 
@@ -119,6 +122,13 @@ export async function runLoginStorm(settings: StormSettings): Promise<StormRun[]
           durationSec,
           headers: { ...server.headers, authorization: `Bearer ${token}` },
         })
+      const busy = async <T>(run: () => Promise<T>, cores: number[]) => {
+        const cpu = server.cpuSeconds()
+        const started = performance.now()
+        const result = await run()
+        cores.push(round((server.cpuSeconds() - cpu) / ((performance.now() - started) / 1000), 2))
+        return result
+      }
       // Warm-up: JIT, the dummy hash, database connections.
       await whoami(1)
       await post(`${server.url}/trpc/auth.login`, credentials, server.headers)
@@ -127,8 +137,10 @@ export async function runLoginStorm(settings: StormSettings): Promise<StormRun[]
         const rest: Awaited<ReturnType<typeof whoami>>[] = []
         const storm: Awaited<ReturnType<typeof whoami>>[] = []
         const logins: LoginOutcomes[] = []
+        const restCores: number[] = []
+        const stormCores: number[] = []
         for (let round = 0; round < settings.rounds; round++) {
-          rest.push(await whoami(settings.durationSec))
+          rest.push(await busy(() => whoami(settings.durationSec), restCores))
           const running = startStorm({
             url: server.url,
             headers: server.headers,
@@ -137,7 +149,7 @@ export async function runLoginStorm(settings: StormSettings): Promise<StormRun[]
             ips,
             ipOffset: 100_000 * storms++,
           })
-          storm.push(await whoami(settings.durationSec))
+          storm.push(await busy(() => whoami(settings.durationSec), stormCores))
           logins.push(await running.stop())
         }
         runs.push({
@@ -147,6 +159,8 @@ export async function runLoginStorm(settings: StormSettings): Promise<StormRun[]
           stormP99Ms: storm.map((r) => round(r.p99Ms, 2)),
           restP50Ms: rest.map((r) => round(r.p50Ms, 2)),
           stormP50Ms: storm.map((r) => round(r.p50Ms, 2)),
+          restCores,
+          stormCores,
           whoamiNon200: [...rest, ...storm].reduce(
             (sum, r) => sum + r.requests - (r.statuses['200'] ?? 0),
             0,
@@ -199,6 +213,8 @@ export function stormFigures(runs: readonly StormRun[]): Figure[] {
           'p50 at rest (ms)': run.restP50Ms,
           'p50 in storm (ms)': run.stormP50Ms,
           'whoami answers other than 200': run.whoamiNon200,
+          'server cores busy at rest': run.restCores,
+          'server cores busy in storm': run.stormCores,
         },
       }),
       figure({

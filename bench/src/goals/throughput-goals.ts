@@ -8,11 +8,17 @@ import { alternate, median, medians, round } from '../stats.ts'
 
 export const PROTECTED_ALGORITHMS: readonly SigningAlgorithm[] = ['EdDSA', 'ES256', 'HS256']
 
-type Side = 'health' | 'info' | 'whoami' | 'whoamiMiss'
+/**
+ * `infoToken` is a control: `system.info` sent with the same `Authorization` header as `whoami`
+ * (a public procedure only checks its syntax), so that the cost of carrying a bearer token over
+ * HTTP can be told apart from the cost of verifying it.
+ */
+type Side = 'health' | 'info' | 'infoToken' | 'whoami' | 'whoamiMiss'
 
 const PATHS: Record<Side, string> = {
   health: '/health',
   info: '/trpc/system.info',
+  infoToken: '/trpc/system.info',
   whoami: '/trpc/system.whoami',
   whoamiMiss: '/trpc/system.whoami',
 }
@@ -59,15 +65,17 @@ export async function runThroughputServers(settings: ThroughputSettings): Promis
     const hitTokens = await issueTokens(keys, CONNECTIONS)
     const missTokens = await issueTokens(keys, settings.missTokens)
     const perConnection = Math.floor(settings.missTokens / CONNECTIONS)
-    const authorization = {
-      whoami: hitTokens.map((token) => [`Bearer ${token}`]),
+    const hits = hitTokens.map((token) => [`Bearer ${token}`])
+    const authorization: Partial<Record<Side, string[][]>> = {
+      whoami: hits,
+      infoToken: hits,
       whoamiMiss: Array.from({ length: CONNECTIONS }, (_, i) =>
         missTokens.slice(i * perConnection, (i + 1) * perConnection).map((t) => `Bearer ${t}`),
       ),
     }
     const sides: Side[] =
       alg === 'EdDSA'
-        ? ['health', 'info', 'whoami', 'whoamiMiss']
+        ? ['health', 'info', 'infoToken', 'whoami', 'whoamiMiss']
         : ['info', 'whoami', 'whoamiMiss']
     for (const runtime of settings.runtimes) {
       const server = await startServer({
@@ -81,8 +89,7 @@ export async function runThroughputServers(settings: ThroughputSettings): Promis
             url: server.url,
             path: PATHS[side],
             durationSec,
-            authorizationPerConnection:
-              side === 'whoami' || side === 'whoamiMiss' ? authorization[side] : undefined,
+            authorizationPerConnection: authorization[side],
             headers: server.headers,
             serverCpuSeconds: () => server.cpuSeconds(),
           })
@@ -164,6 +171,14 @@ function ratioFigures(options: {
 /** Goal 1: `system.whoami` ≥ 0.9× `system.info` with cache hits; the all-miss case for information. */
 export function protectedFigures(runs: readonly ServerRun[]): Figure[] {
   return runs.flatMap((run) => [
+    ...(run.rps.infoToken === undefined
+      ? []
+      : ratioFigures({
+          run,
+          top: 'infoToken',
+          bottom: 'info',
+          name: 'control: info with the same Authorization header / info',
+        })),
     ...ratioFigures({
       run,
       top: 'whoami',
