@@ -1,0 +1,117 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+import { afterEach, describe, expect, it } from 'vitest'
+
+/**
+ * The real entry points, each in its own process as `pnpm start` and `pnpm start:bun` run them,
+ * on the zero-configuration default (embedded PGlite and a development key in a fresh data
+ * folder): a smoke test of health, JWKS, register, login, a protected call, the challenge of an
+ * anonymous one, and a graceful exit on SIGTERM.
+ */
+const serverDir = fileURLToPath(new URL('..', import.meta.url))
+// Bun from the npm registry (a devDependency), as CI has it.
+const bun = join(serverDir, 'node_modules/bun/bin/bun.exe')
+const entries = {
+  node: { command: process.execPath, args: ['--import', 'tsx', 'src/main.node.ts'] },
+  bun: { command: bun, args: ['src/main.bun.ts'] },
+}
+
+const children = new Set<ChildProcess>()
+afterEach(() => {
+  for (const child of children) child.kill('SIGKILL')
+  children.clear()
+})
+
+function exitCode(child: ChildProcess): Promise<number | null> {
+  if (child.exitCode !== null) return Promise.resolve(child.exitCode)
+  return new Promise((resolve) => child.once('exit', (code) => resolve(code)))
+}
+
+/** Starts an entry and resolves with its URL once it logs that it listens. */
+function start(runtime: keyof typeof entries, dataDir: string) {
+  const { command, args } = entries[runtime]
+  const child = spawn(command, args, {
+    cwd: serverDir,
+    env: {
+      PATH: process.env['PATH'] ?? '',
+      HOME: process.env['HOME'] ?? '',
+      WARDEN_DATA_DIR: dataDir,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'info',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  children.add(child)
+  let output = ''
+  const url = new Promise<string>((resolve, reject) => {
+    const read = (chunk: Buffer) => {
+      output += chunk.toString('utf8')
+      const match = /"message":"warden listening on [^"]*","url":"([^"]+)"/.exec(output)
+      if (match?.[1] !== undefined) resolve(match[1])
+    }
+    child.stdout.on('data', read)
+    child.stderr.on('data', read)
+    child.once('exit', (code) => {
+      reject(new Error(`the ${runtime} entry exited (${String(code)}):\n${output}`))
+    })
+  })
+  return { child, url, output: () => output }
+}
+
+describe.each(['node', 'bun'] as const)('the %s entry', (runtime) => {
+  it('starts on the embedded default, serves the API and exits cleanly on SIGTERM', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), `warden-entry-${runtime}-`))
+    try {
+      const server = start(runtime, dataDir)
+      const base = await server.url
+      expect(await (await fetch(`${base}/health`)).json()).toEqual({ status: 'ok' })
+      expect(server.output()).toContain('Using the DEVELOPMENT signing key')
+
+      const jwks = (await (await fetch(`${base}/.well-known/jwks.json`)).json()) as {
+        keys: Record<string, unknown>[]
+      }
+      expect(jwks.keys.length).toBeGreaterThan(0)
+      for (const key of jwks.keys) {
+        expect(key).toHaveProperty('kid')
+        expect(key).not.toHaveProperty('d')
+      }
+
+      const post = (path: string, body: unknown) =>
+        fetch(`${base}/trpc/${path}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        })
+      const credentials = { email: `${runtime}@example.com`, password: 'a long passphrase 42' }
+      expect((await post('auth.register', credentials)).status).toBe(200)
+      const login = (await (await post('auth.login', credentials)).json()) as {
+        result: { data: { accessToken: string } }
+      }
+      const whoami = await fetch(`${base}/trpc/system.whoami`, {
+        headers: { authorization: `Bearer ${login.result.data.accessToken}` },
+      })
+      expect(whoami.status).toBe(200)
+      expect(await whoami.json()).toMatchObject({ result: { data: { clientId: 'warden' } } })
+
+      const anonymous = await fetch(`${base}/trpc/system.whoami`)
+      expect(anonymous.status).toBe(401)
+      expect(anonymous.headers.get('www-authenticate')).toBe('Bearer realm="warden"')
+      const forged = await fetch(`${base}/trpc/system.whoami`, {
+        headers: { authorization: `Bearer ${login.result.data.accessToken.slice(0, -4)}AAAA` },
+      })
+      expect(forged.status).toBe(401)
+      expect(forged.headers.get('www-authenticate')).toContain('error="invalid_token"')
+
+      server.child.kill('SIGTERM')
+      expect(await exitCode(server.child)).toBe(0)
+      expect(server.output()).not.toContain(login.result.data.accessToken)
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true })
+    }
+  }, 60_000)
+})
