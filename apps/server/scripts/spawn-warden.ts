@@ -33,9 +33,16 @@ export interface ChildWarden {
  */
 export async function spawnWarden(
   env: Record<string, string>,
-  options: { readyTimeoutMs?: number } = {},
+  options: {
+    readyTimeoutMs?: number
+    /** Node flags for diagnostics, such as `--trace-gc`. */
+    nodeFlags?: readonly string[]
+    /** Sees every line the server writes to stdout, log lines and Node's own. */
+    onLine?: (line: string) => void
+  } = {},
 ): Promise<ChildWarden> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.node.ts'], {
+  const args = [...(options.nodeFlags ?? []), '--import', 'tsx', 'src/main.node.ts']
+  const child = spawn(process.execPath, args, {
     cwd: SERVER_DIR,
     env: {
       PATH: process.env['PATH'] ?? '',
@@ -67,6 +74,7 @@ export async function spawnWarden(
     }, options.readyTimeoutMs ?? 60_000)
     lines.on('line', (line) => {
       remember(line)
+      options.onLine?.(line)
       try {
         const parsed = JSON.parse(line) as { message?: unknown; url?: unknown }
         if (

@@ -6,6 +6,8 @@ import { fileURLToPath } from 'node:url'
 
 import { afterEach, describe, expect, it } from 'vitest'
 
+import { signUpOverHttp } from './harness.ts'
+
 /**
  * The real entry points, each in its own process as `pnpm start` and `pnpm start:bun` run them,
  * on the zero-configuration default (embedded PGlite and a development key in a fresh data
@@ -81,19 +83,12 @@ describe.each(['node', 'bun'] as const)('the %s entry', (runtime) => {
         expect(key).not.toHaveProperty('d')
       }
 
-      const post = (path: string, body: unknown) =>
-        fetch(`${base}/trpc/${path}`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify(body),
-        })
-      const credentials = { email: `${runtime}@example.com`, password: 'a long passphrase 42' }
-      expect((await post('auth.register', credentials)).status).toBe(200)
-      const login = (await (await post('auth.login', credentials)).json()) as {
-        result: { data: { accessToken: string } }
-      }
+      const accessToken = await signUpOverHttp(base, {
+        email: `${runtime}@example.com`,
+        password: 'a long passphrase 42',
+      })
       const whoami = await fetch(`${base}/trpc/system.whoami`, {
-        headers: { authorization: `Bearer ${login.result.data.accessToken}` },
+        headers: { authorization: `Bearer ${accessToken}` },
       })
       expect(whoami.status).toBe(200)
       expect(await whoami.json()).toMatchObject({ result: { data: { clientId: 'warden' } } })
@@ -102,14 +97,14 @@ describe.each(['node', 'bun'] as const)('the %s entry', (runtime) => {
       expect(anonymous.status).toBe(401)
       expect(anonymous.headers.get('www-authenticate')).toBe('Bearer realm="warden"')
       const forged = await fetch(`${base}/trpc/system.whoami`, {
-        headers: { authorization: `Bearer ${login.result.data.accessToken.slice(0, -4)}AAAA` },
+        headers: { authorization: `Bearer ${accessToken.slice(0, -4)}AAAA` },
       })
       expect(forged.status).toBe(401)
       expect(forged.headers.get('www-authenticate')).toContain('error="invalid_token"')
 
       server.child.kill('SIGTERM')
       expect(await exitCode(server.child)).toBe(0)
-      expect(server.output()).not.toContain(login.result.data.accessToken)
+      expect(server.output()).not.toContain(accessToken)
     } finally {
       rmSync(dataDir, { recursive: true, force: true })
     }

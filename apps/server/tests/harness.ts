@@ -161,3 +161,28 @@ export interface TrpcEnvelope {
 /** The challenge INTERFACE.md prescribes for an invalid token. */
 export const invalidToken = (code: string) =>
   `Bearer realm="warden", error="invalid_token", error_description="${code}"`
+
+/**
+ * Registers an account on a server listening at `base` and logs it in with a bearer token, as an
+ * HTTP client would; returns the access token.
+ *
+ * @throws Error when either call is not answered 200
+ */
+export async function signUpOverHttp(
+  base: string,
+  credentials: { email: string; password: string },
+): Promise<string> {
+  const post = async (path: string) => {
+    const response = await fetch(`${base}/trpc/${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(credentials),
+    })
+    if (response.status !== 200) throw new Error(`${path}: ${String(response.status)}`)
+    return (await response.json()) as { result: { data: { accessToken?: string } } }
+  }
+  await post('auth.register')
+  const { accessToken } = (await post('auth.login')).result.data
+  if (accessToken === undefined) throw new Error('auth.login answered no access token')
+  return accessToken
+}

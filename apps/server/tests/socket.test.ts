@@ -12,7 +12,7 @@ import { createTestDatabase, testBackends } from '@warden/db/testing'
 
 import { parseConfig } from '../src/config.ts'
 import { startWarden } from '../src/index.ts'
-import { testPasswords } from './harness.ts'
+import { signUpOverHttp, testPasswords } from './harness.ts'
 
 describe.each(testBackends())('over a real socket on %s', (backend) => {
   it('serves health, JWKS, login and a protected call through @hono/node-server', async () => {
@@ -43,22 +43,12 @@ describe.each(testBackends())('over a real socket on %s', (backend) => {
       expect(jwks.keys).toHaveLength(1)
       expect(jwks.keys[0]).not.toHaveProperty('d')
 
-      const post = (path: string, body: unknown, token?: string) =>
-        fetch(`${base}/trpc/${path}`, {
-          method: 'POST',
-          headers: {
-            'content-type': 'application/json',
-            ...(token ? { authorization: `Bearer ${token}` } : {}),
-          },
-          body: JSON.stringify(body),
-        })
-      const credentials = { email: 'ada@example.com', password: 'correct horse battery staple' }
-      expect((await post('auth.register', credentials)).status).toBe(200)
-      const login = (await (await post('auth.login', credentials)).json()) as {
-        result: { data: { accessToken: string } }
-      }
+      const accessToken = await signUpOverHttp(base, {
+        email: 'ada@example.com',
+        password: 'correct horse battery staple',
+      })
       const whoami = await fetch(`${base}/trpc/system.whoami`, {
-        headers: { authorization: `Bearer ${login.result.data.accessToken}` },
+        headers: { authorization: `Bearer ${accessToken}` },
       })
       expect(whoami.status).toBe(200)
       const anonymous = await fetch(`${base}/trpc/system.whoami`)

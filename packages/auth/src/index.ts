@@ -23,6 +23,8 @@ export { isDevelopmentKey } from './keys/is-development-key.ts'
 // Access tokens
 export type { AccessTokenClaims } from './tokens/access-token-claims.ts'
 export { createTokenService } from './tokens/create-token-service.ts'
+/** How many verified tokens the token service's cache holds unless told otherwise. */
+export { DEFAULT_CACHE_ENTRIES as DEFAULT_VERIFIED_TOKEN_CACHE_ENTRIES } from './internal/verified-token-cache.ts'
 export type {
   IssueAccessTokenInput,
   IssuedAccessToken,
