@@ -32,6 +32,12 @@ describe.each(testBackends())('request log on %s', (backend) => {
     await t.call('system.whoami', undefined, { token: refreshed.accessToken })
     await t.call('system.whoami', undefined, { token: `${refreshed.accessToken.slice(0, -4)}AAAA` })
     await t.request(`/trpc/system.whoami?access_token=${refreshed.accessToken}`)
+    const deleted = await t.call(
+      'projects.delete',
+      { id: '0190d3a4-7c1e-7a5e-9b1c-000000000000' },
+      { token: refreshed.accessToken },
+    )
+    expect(deleted.status).toBe(403)
     await t.request('/trpc/auth.logout', {
       method: 'POST',
       headers: {
@@ -41,11 +47,25 @@ describe.each(testBackends())('request log on %s', (backend) => {
       },
       body: '{}',
     })
+    // The family is gone after the logout; and a wrong password.
+    const afterLogout = await t.request('/trpc/auth.refresh', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', cookie: nextCookie },
+      body: '{}',
+    })
+    expect(afterLogout.status).toBe(401)
+    const wrong = await t.call('auth.login', {
+      email: 'ada@example.com',
+      password: 'not it at all',
+    })
+    expect(wrong.status).toBe(401)
 
     const requests = t.logLines
       .map((line) => JSON.parse(line) as Record<string, unknown>)
       .filter((entry) => entry['message'] === 'request')
-    expect(requests.length).toBeGreaterThanOrEqual(7)
+    expect(requests.length).toBeGreaterThanOrEqual(10)
+    const logged = (path: string, status: number) =>
+      requests.find((entry) => entry['path'] === path && entry['status'] === status)
     for (const entry of requests) {
       expect(Object.keys(entry).sort()).toEqual(
         expect.arrayContaining(['level', 'message', 'method', 'ms', 'path', 'status', 'time']),
@@ -53,6 +73,10 @@ describe.each(testBackends())('request log on %s', (backend) => {
     }
     expect(requests.some((entry) => entry['authError'] === 'invalid_signature')).toBe(true)
     expect(requests.some((entry) => typeof entry['userId'] === 'string')).toBe(true)
+    // Failures of the calls themselves are logged by code too, not only the bearer token's.
+    expect(logged('/trpc/auth.login', 401)?.['authError']).toBe('invalid_credentials')
+    expect(logged('/trpc/auth.refresh', 401)?.['authError']).toBe('refresh_revoked')
+    expect(logged('/trpc/projects.delete', 403)?.['authError']).toBe('insufficient_scope')
 
     const everything = t.logLines.join('\n')
     for (const secret of secrets) {

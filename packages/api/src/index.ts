@@ -27,7 +27,7 @@ export { rotateSession, startUserSession } from './flows/sessions.ts'
 export type { TokenPair } from './flows/sessions.ts'
 
 export { responseHeadersFor } from './response-meta.ts'
-export { toTRPCError } from './errors.ts'
+export { authErrorOf, toTRPCError } from './errors.ts'
 export { formatWardenError } from './error-formatter.ts'
 
 export type { RefreshCookie, RequestMeta } from './request.ts'

@@ -8,6 +8,7 @@ import type { Context as HonoContext } from 'hono'
 
 import {
   appRouter,
+  authErrorOf,
   createContext,
   responseHeadersFor,
   type ApiServices,
@@ -15,6 +16,7 @@ import {
   type RefreshCookie,
   type RequestMeta,
 } from '@warden/api'
+import type { AuthErrorCode } from '@warden/auth'
 
 import type { Config } from '../config.ts'
 import type { AppEnv } from './app-env.ts'
@@ -52,6 +54,8 @@ class TrpcExchange implements RequestMeta {
   #refreshCookie: RefreshCookie | undefined
   cookies: string[] | undefined
   context: Context | undefined
+  /** The first auth failure among the calls' errors (a refused refresh or login), for the log. */
+  callAuthError: AuthErrorCode | undefined
 
   constructor(c: HonoContext<AppEnv>, config: Config, socketAddress: SocketAddress) {
     this.#c = c
@@ -84,6 +88,7 @@ class TrpcExchange implements RequestMeta {
 
   /** The headers the calls' errors and cookies add to the response (tRPC's `responseMeta`). */
   headersFor(errors: readonly TRPCError[]): Record<string, string> | Headers {
+    for (const error of errors) this.callAuthError ??= authErrorOf(error)?.code
     const headers = responseHeadersFor(errors)
     if (this.cookies === undefined) return headers
     const withCookies = new Headers(headers)
@@ -137,7 +142,10 @@ export function handleTrpc(options: {
         : await answerSingleQuery({ req, path, ...single, exchange, services, onError })
     const auth = exchange.context?.peekAuth()
     if (auth?.status === 'authenticated') c.set('userId', auth.claims.sub)
-    else if (auth?.status === 'failed') c.set('authError', auth.error.code)
+    // The bearer token's failure, else the first call's (`refresh_reused`, `invalid_credentials`,
+    // `insufficient_scope`, …): codes only, never a token.
+    const authError = auth?.status === 'failed' ? auth.error.code : exchange.callAuthError
+    if (authError !== undefined) c.set('authError', authError)
     return response
   }
 }
