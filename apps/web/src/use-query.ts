@@ -44,6 +44,35 @@ export function useQuery<T>(load: () => Promise<T>): QueryState<T> {
   return { ...state, reload }
 }
 
+/** An action a page runs on a click or a submit, and its state. */
+export interface ActionState {
+  /** True while an action runs (buttons are disabled). */
+  readonly busy: boolean
+  /** The last action's failure, cleared when the next one starts. */
+  readonly error: unknown
+  /** Runs `work`, then `after` (a reload of what it changed) if `work` succeeded. */
+  readonly run: (work: () => Promise<unknown>) => Promise<void>
+}
+
+/** One action at a time, its failure kept for the page to show; `after` runs on success. */
+export function useAction(after?: () => Promise<void>): ActionState {
+  const [busy, setBusy] = useState(false)
+  const [error, setError] = useState<unknown>(undefined)
+  const run = async (work: () => Promise<unknown>) => {
+    setBusy(true)
+    setError(undefined)
+    try {
+      await work()
+      await after?.()
+    } catch (failure) {
+      setError(failure)
+    } finally {
+      setBusy(false)
+    }
+  }
+  return { busy, error, run }
+}
+
 /** The current time, updated every `intervalMs` (for countdowns). */
 export function useNow(intervalMs: number): number {
   const [now, setNow] = useState(() => Date.now())

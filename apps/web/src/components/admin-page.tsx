@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks'
 
 import { useApp } from '../app-context.ts'
 import { formatDateTime } from '../format.ts'
-import { useQuery } from '../use-query.ts'
+import { useAction, useQuery } from '../use-query.ts'
 import { ErrorNote } from './error-note.tsx'
 
 const ROLES = ['member', 'manager', 'admin'] as const
@@ -61,24 +61,15 @@ export function AdminPage() {
   const { client } = useApp()
   const users = useQuery(() => client.api.admin.users.list.query())
   const [revokeTokens, setRevokeTokens] = useState(true)
-  const [busy, setBusy] = useState(false)
-  const [error, setError] = useState<unknown>(undefined)
+  const { busy, error, run } = useAction(users.reload)
 
-  const save = async (userId: string, roles: string[]) => {
-    setBusy(true)
-    setError(undefined)
-    try {
+  const save = (userId: string, roles: string[]) =>
+    run(() => {
       const valid = roles.filter((role): role is (typeof ROLES)[number] =>
         (ROLES as readonly string[]).includes(role),
       )
-      await client.api.admin.users.setRoles.mutate({ userId, roles: valid, revokeTokens })
-      await users.reload()
-    } catch (failure) {
-      setError(failure)
-    } finally {
-      setBusy(false)
-    }
-  }
+      return client.api.admin.users.setRoles.mutate({ userId, roles: valid, revokeTokens })
+    })
 
   return (
     <div class="page">

@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks'
 
 import { useApp } from '../app-context.ts'
 import { formatMoney, parseAmount } from '../format.ts'
-import { useQuery } from '../use-query.ts'
+import { useAction, useQuery } from '../use-query.ts'
 import { ErrorNote } from './error-note.tsx'
 
 /** The tenant's invoices: list, create, and approve where the token's scope allows it. */
@@ -11,23 +11,9 @@ export function InvoicesPage() {
   const invoices = useQuery(() => client.api.invoices.list.query())
   const [amount, setAmount] = useState('')
   const [description, setDescription] = useState('')
-  const [busy, setBusy] = useState(false)
-  const [error, setError] = useState<unknown>(undefined)
+  const { busy, error, run: act } = useAction(invoices.reload)
   const [invalidAmount, setInvalidAmount] = useState(false)
   const canApprove = identity.scopes.includes('invoices:approve')
-
-  const act = async (work: () => Promise<unknown>) => {
-    setBusy(true)
-    setError(undefined)
-    try {
-      await work()
-      await invoices.reload()
-    } catch (failure) {
-      setError(failure)
-    } finally {
-      setBusy(false)
-    }
-  }
 
   return (
     <div class="page">

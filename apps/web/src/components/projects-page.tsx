@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks'
 
 import { useApp } from '../app-context.ts'
-import { useQuery } from '../use-query.ts'
+import { useAction, useQuery } from '../use-query.ts'
 import { ErrorNote } from './error-note.tsx'
 
 /** The tenant's projects: list, create, and delete for managers and admins. */
@@ -9,22 +9,8 @@ export function ProjectsPage() {
   const { client, identity } = useApp()
   const projects = useQuery(() => client.api.projects.list.query())
   const [name, setName] = useState('')
-  const [busy, setBusy] = useState(false)
-  const [error, setError] = useState<unknown>(undefined)
+  const { busy, error, run: act } = useAction(projects.reload)
   const canDelete = identity.roles.includes('manager') || identity.roles.includes('admin')
-
-  const act = async (work: () => Promise<unknown>) => {
-    setBusy(true)
-    setError(undefined)
-    try {
-      await work()
-      await projects.reload()
-    } catch (failure) {
-      setError(failure)
-    } finally {
-      setBusy(false)
-    }
-  }
 
   return (
     <div class="page">

@@ -1,8 +1,6 @@
-import { useState } from 'preact/hooks'
-
 import { useApp } from '../app-context.ts'
 import { describeUserAgent, formatClock, formatCountdown, formatDateTime } from '../format.ts'
-import { useNow, useQuery } from '../use-query.ts'
+import { useAction, useNow, useQuery } from '../use-query.ts'
 import { ErrorNote } from './error-note.tsx'
 
 /**
@@ -14,21 +12,8 @@ export function SessionPage() {
   const { client, identity, times, signOut } = useApp()
   const now = useNow(1000)
   const sessions = useQuery(() => client.api.auth.sessions.query())
-  const [busy, setBusy] = useState(false)
-  const [error, setError] = useState<unknown>(undefined)
+  const { busy, error, run: act } = useAction()
   const expired = times.expiresAt !== null && times.expiresAt <= now
-
-  const act = async (work: () => Promise<unknown>) => {
-    setBusy(true)
-    setError(undefined)
-    try {
-      await work()
-    } catch (failure) {
-      setError(failure)
-    } finally {
-      setBusy(false)
-    }
-  }
 
   return (
     <div class="page">
