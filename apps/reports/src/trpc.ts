@@ -1,13 +1,7 @@
 import { initTRPC, TRPCError } from '@trpc/server'
 
-import { formatWardenError, toTRPCError, type ProcedureMeta } from '@warden/api'
-import {
-  AuthError,
-  evaluatePolicy,
-  type AccessTokenClaims,
-  type Policy,
-  type Principal,
-} from '@warden/auth'
+import { authorize, denyUndeclared, formatWardenError, type ProcedureMeta } from '@warden/api'
+import type { Policy } from '@warden/auth'
 
 import type { ReportsContext } from './context.ts'
 
@@ -28,12 +22,7 @@ export function protectedProcedure(policy: Policy) {
   return t.procedure
     .meta({ access: { kind: 'policy', policy } })
     .use(async ({ meta, ctx, next }) => {
-      if (meta?.access === undefined) {
-        throw new TRPCError({
-          code: 'FORBIDDEN',
-          message: 'This procedure declares no access rule',
-        })
-      }
+      denyUndeclared(meta)
       let auth: Awaited<ReturnType<ReportsContext['auth']>>
       try {
         auth = await ctx.auth()
@@ -47,20 +36,7 @@ export function protectedProcedure(policy: Policy) {
           cause,
         })
       }
-      if (auth.status === 'failed') throw toTRPCError(auth.error)
-      if (auth.status === 'anonymous') {
-        throw toTRPCError(new AuthError('missing_token', 'Authentication required'))
-      }
-      const decision = evaluatePolicy(policy, auth.principal, undefined)
-      if (!decision.allowed) {
-        throw toTRPCError(
-          decision.reason === 'unauthenticated'
-            ? new AuthError('missing_token', 'Authentication required')
-            : new AuthError('insufficient_scope', `Requires ${decision.requirement}`),
-        )
-      }
-      const principal: Principal = auth.principal
-      const claims: AccessTokenClaims = auth.claims
+      const { principal, claims } = authorize(policy, auth)
       return next({ ctx: { principal, claims } })
     })
 }

@@ -4,7 +4,13 @@ export type { AppRouter } from './root.ts'
 export { createContext, parseAuthorization } from './context.ts'
 export type { AuthState, Context } from './context.ts'
 
-export { createCallerFactory, protectedProcedure, publicProcedure } from './trpc.ts'
+export {
+  authorize,
+  createCallerFactory,
+  denyUndeclared,
+  protectedProcedure,
+  publicProcedure,
+} from './trpc.ts'
 export type { Access, ProcedureMeta, WardenErrorData } from './trpc.ts'
 
 export { policies } from './policies.ts'

@@ -1,16 +1,9 @@
 import { initTRPC, TRPCError } from '@trpc/server'
 
-import {
-  AuthError,
-  evaluatePolicy,
-  type AccessTokenClaims,
-  type AuthErrorCode,
-  type Policy,
-  type Principal,
-} from '@warden/auth'
+import { AuthError, evaluatePolicy, type AuthErrorCode, type Policy } from '@warden/auth'
 import { isDatabaseUnavailable } from '@warden/db'
 
-import { parseAuthorization, type Context } from './context.ts'
+import { parseAuthorization, type AuthState, type Context } from './context.ts'
 import { formatWardenError } from './error-formatter.ts'
 import { toTRPCError } from './errors.ts'
 
@@ -53,7 +46,7 @@ const databaseUnavailable = () =>
  * turns a database outage into a 503. Each procedure kind has exactly one middleware (this plus
  * its check): every middleware level costs tRPC two copies of the call's options per request.
  */
-function denyUndeclared(meta: ProcedureMeta | undefined): void {
+export function denyUndeclared(meta: ProcedureMeta | undefined): void {
   if (meta?.access === undefined) {
     throw new TRPCError({ code: 'FORBIDDEN', message: 'This procedure declares no access rule' })
   }
@@ -62,6 +55,32 @@ function denyUndeclared(meta: ProcedureMeta | undefined): void {
 function mapDatabaseOutage<R extends { ok: boolean; error?: TRPCError }>(result: R): R {
   if (!result.ok && isDatabaseUnavailable(result.error?.cause)) throw databaseUnavailable()
   return result
+}
+
+/**
+ * The caller's verified state when `policy` lets it through; otherwise the error to answer: no
+ * or a bad token → 401 with its code, a valid token the policy refuses → 403
+ * `insufficient_scope`. Shared by every service that guards procedures with Warden's policies.
+ *
+ * @throws TRPCError
+ */
+export function authorize(
+  policy: Policy,
+  auth: AuthState,
+): Extract<AuthState, { status: 'authenticated' }> {
+  if (auth.status === 'failed') throw toTRPCError(auth.error)
+  if (auth.status === 'anonymous') {
+    throw toTRPCError(new AuthError('missing_token', 'Authentication required'))
+  }
+  const decision = evaluatePolicy(policy, auth.principal, undefined)
+  if (!decision.allowed) {
+    throw toTRPCError(
+      decision.reason === 'unauthenticated'
+        ? new AuthError('missing_token', 'Authentication required')
+        : new AuthError('insufficient_scope', `Requires ${decision.requirement}`),
+    )
+  }
+  return auth
 }
 
 /**
@@ -93,21 +112,7 @@ export function protectedProcedure(policy: Policy) {
     .meta({ access: { kind: 'policy', policy } })
     .use(async ({ meta, ctx, next }) => {
       denyUndeclared(meta)
-      const auth = ctx.auth()
-      if (auth.status === 'failed') throw toTRPCError(auth.error)
-      if (auth.status === 'anonymous') {
-        throw toTRPCError(new AuthError('missing_token', 'Authentication required'))
-      }
-      const decision = evaluatePolicy(policy, auth.principal, undefined)
-      if (!decision.allowed) {
-        throw toTRPCError(
-          decision.reason === 'unauthenticated'
-            ? new AuthError('missing_token', 'Authentication required')
-            : new AuthError('insufficient_scope', `Requires ${decision.requirement}`),
-        )
-      }
-      const principal: Principal = auth.principal
-      const claims: AccessTokenClaims = auth.claims
+      const { principal, claims } = authorize(policy, ctx.auth())
       return mapDatabaseOutage(await next({ ctx: { principal, claims } }))
     })
 }
