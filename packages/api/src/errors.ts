@@ -1,41 +1,20 @@
 import { TRPCError, type TRPC_ERROR_CODE_KEY } from '@trpc/server'
 
-import { AuthError, type AuthErrorCode } from '@warden/auth'
+import { AuthError, challengeFor, type AuthErrorCode, type Challenge } from '@warden/auth'
 
-function trpcCodeFor(code: AuthErrorCode): TRPC_ERROR_CODE_KEY {
-  switch (code) {
-    case 'invalid_request':
-    case 'weak_password':
-      return 'BAD_REQUEST'
-    case 'insufficient_scope':
-      return 'FORBIDDEN'
-    case 'rate_limited':
-      return 'TOO_MANY_REQUESTS'
-    case 'overloaded':
-      return 'SERVICE_UNAVAILABLE'
-    case 'missing_token':
-    case 'malformed_token':
-    case 'invalid_signature':
-    case 'unsupported_algorithm':
-    case 'expired_token':
-    case 'wrong_issuer':
-    case 'wrong_audience':
-    case 'not_yet_valid':
-    case 'missing_claim':
-    case 'wrong_type':
-    case 'revoked_token':
-    case 'invalid_credentials':
-    case 'invalid_refresh_token':
-    case 'refresh_reused':
-    case 'refresh_expired':
-    case 'refresh_revoked':
-      return 'UNAUTHORIZED'
-  }
-}
+// tRPC's code for each status an auth failure is answered with (`challengeFor` decides the status).
+const TRPC_CODE_BY_STATUS = {
+  400: 'BAD_REQUEST',
+  401: 'UNAUTHORIZED',
+  403: 'FORBIDDEN',
+  429: 'TOO_MANY_REQUESTS',
+  503: 'SERVICE_UNAVAILABLE',
+} as const satisfies Record<Challenge['status'], TRPC_ERROR_CODE_KEY>
 
 /** Converts an `AuthError` to the tRPC error that carries it; the formatter exposes its code. */
 export function toTRPCError(error: AuthError): TRPCError {
-  return new TRPCError({ code: trpcCodeFor(error.code), message: error.message, cause: error })
+  const code = TRPC_CODE_BY_STATUS[challengeFor(error).status]
+  return new TRPCError({ code, message: error.message, cause: error })
 }
 
 /** Throws the tRPC form of an auth failure. */
