@@ -26,9 +26,15 @@ export interface Context {
    * Verifies the bearer token on first use and remembers the outcome. Public procedures never
    * call it, so they pay nothing for a token they do not need. Never throws.
    */
-  readonly auth: () => AuthState
+  auth(): AuthState
   /** The outcome if `auth()` already ran (for the request log), without running it. */
-  readonly peekAuth: () => AuthState | undefined
+  peekAuth(): AuthState | undefined
+}
+
+/** What a procedure behind `protectedProcedure` finds in `ctx` besides the {@link Context}. */
+export interface AuthenticatedContext {
+  readonly principal: Principal
+  readonly claims: AccessTokenClaims
 }
 
 const ANONYMOUS: AuthState = { status: 'anonymous' }
@@ -96,14 +102,48 @@ function authenticate(services: ApiServices, request: RequestMeta): AuthState {
   }
 }
 
+/**
+ * The context of one request. A class rather than an object of closures: one allocation per
+ * request, its methods shared. `principal` and `claims` are read-only views of the authenticated
+ * state, for the handlers of protected procedures (whose middleware has authorized the call
+ * before any handler runs); read anywhere else, they throw instead of answering for nobody.
+ */
+class RequestContext implements Context, AuthenticatedContext {
+  readonly services: ApiServices
+  readonly request: RequestMeta
+  #state: AuthState | undefined
+
+  constructor(services: ApiServices, request: RequestMeta) {
+    this.services = services
+    this.request = request
+  }
+
+  auth(): AuthState {
+    return (this.#state ??= authenticate(this.services, this.request))
+  }
+
+  peekAuth(): AuthState | undefined {
+    return this.#state
+  }
+
+  get principal(): Principal {
+    return this.#authenticated().principal
+  }
+
+  get claims(): AccessTokenClaims {
+    return this.#authenticated().claims
+  }
+
+  #authenticated() {
+    const state = this.#state
+    if (state?.status !== 'authenticated') {
+      throw new Error('ctx.principal and ctx.claims exist only behind protectedProcedure')
+    }
+    return state
+  }
+}
+
 /** Builds the context of one HTTP request. Cheap: nothing is verified until a procedure asks. */
 export function createContext(options: { services: ApiServices; request: RequestMeta }): Context {
-  const { services, request } = options
-  let state: AuthState | undefined
-  return {
-    services,
-    request,
-    auth: () => (state ??= authenticate(services, request)),
-    peekAuth: () => state,
-  }
+  return new RequestContext(options.services, options.request)
 }

@@ -2,7 +2,7 @@ export { appRouter } from './root.ts'
 export type { AppRouter } from './root.ts'
 
 export { createContext, parseAuthorization } from './context.ts'
-export type { AuthState, Context } from './context.ts'
+export type { AuthenticatedContext, AuthState, Context } from './context.ts'
 
 export {
   authorize,

@@ -3,7 +3,12 @@ import { initTRPC, TRPCError } from '@trpc/server'
 import { AuthError, evaluatePolicy, type AuthErrorCode, type Policy } from '@warden/auth'
 import { isDatabaseUnavailable } from '@warden/db'
 
-import { parseAuthorization, type AuthState, type Context } from './context.ts'
+import {
+  parseAuthorization,
+  type AuthenticatedContext,
+  type AuthState,
+  type Context,
+} from './context.ts'
 import { formatWardenError } from './error-formatter.ts'
 import { toTRPCError } from './errors.ts'
 
@@ -112,7 +117,13 @@ export function protectedProcedure(policy: Policy) {
     .meta({ access: { kind: 'policy', policy } })
     .use(async ({ meta, ctx, next }) => {
       denyUndeclared(meta)
-      const { principal, claims } = authorize(policy, ctx.auth())
-      return mapDatabaseOutage(await next({ ctx: { principal, claims } }))
+      authorize(policy, ctx.auth())
+      // The context itself answers `principal` and `claims` from the state just authorized (see
+      // `RequestContext`). Handing them to `next({ ctx })` instead would make tRPC copy the
+      // context, property by property, on every call; so `next()` is called as is, and its
+      // result is typed as what it is: a call whose context also has `principal` and `claims`
+      // (the type parameter is only a marker; the result itself is the same).
+      const result: Awaited<ReturnType<typeof next<AuthenticatedContext>>> = await next()
+      return mapDatabaseOutage(result)
     })
 }

@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest'
+
+import { createManualClock, createTokenService, generateKeySet, loadKeySet } from '@warden/auth'
+
+import { createContext, type AuthenticatedContext, type Context } from './context.ts'
+import type { RequestMeta } from './request.ts'
+import type { ApiServices } from './services.ts'
+
+const ISSUER = 'https://warden.test'
+const AUDIENCE = 'warden-api'
+
+async function setUp() {
+  const clock = createManualClock(Date.UTC(2026, 10, 24))
+  const tokens = createTokenService({
+    keys: await loadKeySet(await generateKeySet('EdDSA')),
+    issuer: ISSUER,
+    audience: AUDIENCE,
+    clock,
+  })
+  const revoked = new Set<string>()
+  // Only what authentication reads; the rest of the services is never touched here.
+  const services = {
+    tokens,
+    revocations: { isRevoked: (claims: { jti: string }) => revoked.has(claims.jti) },
+  } as unknown as ApiServices
+  // Typed with the views a protected handler sees, to show what they do everywhere else.
+  const contextFor = (authorization: string | null) =>
+    createContext({
+      services,
+      request: { authorization, tokenInUrl: false } as RequestMeta,
+    }) as Context & AuthenticatedContext
+  const { token, claims } = await tokens.issueAccessToken({
+    sub: 'user-1',
+    audience: AUDIENCE,
+    clientId: 'warden',
+    roles: ['member'],
+  })
+  return { contextFor, token, claims, revoked }
+}
+
+// `principal` and `claims` are views for the handlers behind protectedProcedure (see trpc.ts);
+// outside that, they must refuse to answer rather than answer for nobody.
+describe('the request context', () => {
+  it('verifies once, on first use, and remembers the outcome', async () => {
+    const { contextFor, token } = await setUp()
+    const ctx = contextFor(`Bearer ${token}`)
+    expect(ctx.peekAuth()).toBeUndefined()
+    const state = ctx.auth()
+    expect(state.status).toBe('authenticated')
+    expect(ctx.auth()).toBe(state)
+    expect(ctx.peekAuth()).toBe(state)
+  })
+
+  it('exposes principal and claims once the caller is authenticated', async () => {
+    const { contextFor, token, claims } = await setUp()
+    const ctx = contextFor(`Bearer ${token}`)
+    ctx.auth()
+    expect(ctx.principal.sub).toBe('user-1')
+    expect(ctx.principal.roles).toEqual(['member'])
+    expect(ctx.claims.jti).toBe(claims.jti)
+  })
+
+  it.each([
+    ['before authentication ran', (token: string) => `Bearer ${token}`, false],
+    ['for an anonymous caller', () => null, true],
+    ['for a forged token', (token: string) => `Bearer ${token.slice(0, -4)}AAAA`, true],
+  ])('refuses principal and claims %s', async (_, header, runAuth) => {
+    const { contextFor, token } = await setUp()
+    const ctx = contextFor(header(token))
+    if (runAuth) expect(ctx.auth().status).not.toBe('authenticated')
+    expect(() => ctx.principal).toThrow(/only behind protectedProcedure/)
+    expect(() => ctx.claims).toThrow(/only behind protectedProcedure/)
+  })
+
+  it('refuses principal and claims for a revoked token', async () => {
+    const { contextFor, token, claims, revoked } = await setUp()
+    revoked.add(claims.jti)
+    const ctx = contextFor(`Bearer ${token}`)
+    expect(ctx.auth()).toMatchObject({ status: 'failed', error: { code: 'revoked_token' } })
+    expect(() => ctx.principal).toThrow(/only behind protectedProcedure/)
+  })
+})
