@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { listAuditEvents } from '@warden/db'
 import { testBackends } from '@warden/db/testing'
 
-import { invalidToken, startTestWarden } from './harness.ts'
+import { invalidToken, START, startTestWarden } from './harness.ts'
 
 describe.each(testBackends())('session lifecycle on %s', (backend) => {
   it('a valid token reaches a protected procedure; whoami reads the token alone', async () => {
@@ -19,6 +19,32 @@ describe.each(testBackends())('session lifecycle on %s', (backend) => {
     })
     const me = await t.call('auth.me', undefined, { token: accessToken })
     expect(me.data).toMatchObject({ id: user.id, email: 'ada@example.com', roles: ['member'] })
+  })
+
+  it('whoami, answered again and again, answers each token with its own claims', async () => {
+    // The answer is built and serialized once per verified token: it must never be another's.
+    await using t = await startTestWarden({ backend })
+    const ada = await t.signUp('ada@example.com')
+    t.clock.advance(1000)
+    const bob = await t.signUp('bob@example.com')
+    const expected = (session: typeof ada, issuedAt: number) => ({
+      sub: session.user.id,
+      clientId: 'warden',
+      roles: ['member'],
+      scope: 'invoices:read invoices:write projects:read projects:write',
+      tenantId: expect.any(String) as string,
+      expiresAt: new Date(issuedAt + 900_000).toISOString(),
+    })
+    for (let round = 0; round < 3; round++) {
+      for (const [session, issuedAt] of [
+        [ada, START],
+        [bob, START + 1000],
+      ] as const) {
+        const whoami = await t.call('system.whoami', undefined, { token: session.accessToken })
+        expect(whoami.status).toBe(200)
+        expect(whoami.data).toEqual(expected(session, issuedAt))
+      }
+    }
   })
 
   it('an expired token gets 401 expired_token, exactly at exp', async () => {

@@ -20,6 +20,7 @@ import type { AuthErrorCode } from '@warden/auth'
 
 import type { Config } from '../config.ts'
 import type { AppEnv } from './app-env.ts'
+import { serializeOncePerFrozenValue } from './frozen-json.ts'
 import { clientIp, createRefreshCookie, isOriginAllowed, isSecureRequest } from './request-meta.ts'
 
 /** Largest tRPC batch accepted; every call of a batch counts (a batch of logins is N attempts). */
@@ -174,6 +175,11 @@ function singleQuery(
   return { procedure, input: params.get('input') }
 }
 
+/** The JSON body of a successful call: tRPC's envelope around the transformer's output. */
+const resultBody = serializeOncePerFrozenValue((data) =>
+  JSON.stringify({ result: { data: routerConfig.transformer.output.serialize(data) as unknown } }),
+)
+
 /**
  * What `resolveResponse` answers for a single query by GET, step for step: the context; the
  * procedure with the request's abort signal and its input parsed from JSON (and the router's
@@ -181,9 +187,10 @@ function singleQuery(
  * refused as `UNSUPPORTED_MEDIA_TYPE`; `onError`; the error shape from the router's formatter and
  * the status from its `httpStatus`, else from the error's code; `Vary: trpc-accept, accept`, the
  * JSON content type, then the `responseMeta` headers; the body in tRPC's envelope through the
- * router's output transformer. Left out, because a single query cannot use them: batching, method
- * override, streaming, subscriptions, body parsing, and the combined abort signals, `URL` and
- * `Headers` objects built for those.
+ * router's output transformer (serialized once for a result that is deeply frozen plain data and
+ * answered again: see `serializeOncePerFrozenValue`). Left out, because a single query cannot use
+ * them: batching, method override, streaming, subscriptions, body parsing, and the combined abort
+ * signals, `URL` and `Headers` objects built for those.
  */
 async function answerSingleQuery(call: {
   req: Request
@@ -234,10 +241,10 @@ async function answerSingleQuery(call: {
     }
   }
 
-  let body: unknown
+  let body: string
   let status = 200
   if (failure === undefined) {
-    body = { result: { data: transformer.output.serialize(data) as unknown } }
+    body = resultBody(data)
   } else {
     const { error } = failure
     const ctx = exchange.context
@@ -251,7 +258,7 @@ async function answerSingleQuery(call: {
       path: failure.path,
       type,
     })
-    body = { error: transformer.output.serialize(shape) as unknown }
+    body = JSON.stringify({ error: transformer.output.serialize(shape) as unknown })
     status = statusOf(shape, error)
   }
   const meta = exchange.headersFor(failure === undefined ? [] : [failure.error])
@@ -264,7 +271,7 @@ async function answerSingleQuery(call: {
     // header list from it without a Headers object and its per-call validation.
     headers = { ...RESPONSE_HEADERS, ...meta }
   }
-  return new Response(JSON.stringify(body), { status, headers })
+  return new Response(body, { status, headers })
 }
 
 const isObject = (value: unknown): value is object =>

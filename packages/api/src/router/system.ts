@@ -1,8 +1,45 @@
 import type { TRPCRouterRecord } from '@trpc/server'
 
+import type { AccessTokenClaims } from '@warden/auth'
+
 import packageJson from '../../package.json' with { type: 'json' }
 import { policies } from '../policies.ts'
 import { protectedProcedure, publicProcedure } from '../trpc.ts'
+
+/** `system.whoami`'s answer (the server's copy is frozen, all the way down). */
+export interface Whoami {
+  sub: string
+  clientId: string
+  roles: string[]
+  scope: string
+  tenantId: string | null
+  /** ISO 8601. */
+  expiresAt: string
+}
+
+// The answer is a pure function of the claims, and the verified-token cache hands out the same
+// frozen claims object for every request with the same token: it is built once per claims
+// object, as long as that object lives, instead of once per request. Being deeply frozen, it is
+// also serialized once (the server's single-query path keeps the JSON of such a result).
+const answers = new WeakMap<AccessTokenClaims, Whoami>()
+
+function whoamiOf(claims: AccessTokenClaims): Whoami {
+  let answer = answers.get(claims)
+  if (answer === undefined) {
+    const roles = [...(claims.roles ?? [])]
+    Object.freeze(roles)
+    answer = Object.freeze({
+      sub: claims.sub,
+      clientId: claims.client_id,
+      roles,
+      scope: claims.scope ?? '',
+      tenantId: claims.tid ?? null,
+      expiresAt: new Date(claims.exp * 1000).toISOString(),
+    })
+    answers.set(claims, answer)
+  }
+  return answer
+}
 
 export const systemRouter = {
   info: publicProcedure.query(({ ctx }) => ({
@@ -12,15 +49,5 @@ export const systemRouter = {
   })),
 
   /** What the access token says, read from the token alone: no database read. */
-  whoami: protectedProcedure(policies.signedIn).query(({ ctx }) => {
-    const { claims, principal } = ctx
-    return {
-      sub: claims.sub,
-      clientId: claims.client_id,
-      roles: [...principal.roles],
-      scope: claims.scope ?? '',
-      tenantId: claims.tid ?? null,
-      expiresAt: new Date(claims.exp * 1000).toISOString(),
-    }
-  }),
+  whoami: protectedProcedure(policies.signedIn).query(({ ctx }) => whoamiOf(ctx.claims)),
 } satisfies TRPCRouterRecord
