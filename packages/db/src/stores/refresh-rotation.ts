@@ -1,5 +1,6 @@
-import { sql, type Kysely } from 'kysely'
+import { sql, type CompiledQuery, type InferResult, type Kysely } from 'kysely'
 
+import { compileOnce } from '../internal/compile-once.ts'
 import { asPrepared } from '../internal/prepared-statements.ts'
 import { revokeFamilies } from '../internal/revoke-families.ts'
 import {
@@ -92,6 +93,16 @@ function subjectOf(row: SubjectColumns): RotationSubject {
   throw new Error('A refresh family has no subject')
 }
 
+/** The values of one rotation; see {@link buildRotation}. */
+interface RotationParams {
+  presentedHash: string
+  successorHash: string
+  now: Date
+  successorExpiry: Date
+  userAgent: string | null
+  ip: string | null
+}
+
 /**
  * The happy path as ONE statement (one round trip, atomic): compare-and-swap `used_at` on the
  * presented token if it is unused, unrevoked, unexpired, in a live family whose subject is
@@ -106,24 +117,20 @@ function subjectOf(row: SubjectColumns): RotationSubject {
  * since revoked. Then no successor exists, no row is returned, and the slow path says `revoked`.
  * Locks are taken token first, family second, as in {@link revokeFamilies}.
  */
-async function rotateInOneStatement(db: Kysely<Database>, input: RotateRefreshTokenInput) {
-  const { presentedHash, successorHash, now, ttlMs } = input
-  const successorExpiry = new Date(now.getTime() + ttlMs)
-  const userAgent = clientText(input.userAgent, MAX_USER_AGENT_LENGTH)
-  const ip = clientText(input.ip, MAX_IP_LENGTH)
-  const query = db
+function buildRotation(db: Kysely<Database>, values: RotationParams) {
+  return db
     .with('used', (qb) =>
       qb
         .updateTable('refresh_token as t')
         .from('refresh_family as f')
-        .set({ used_at: now })
+        .set({ used_at: values.now })
         .whereRef('f.id', '=', 't.family_id')
-        .where('t.token_hash', '=', presentedHash)
+        .where('t.token_hash', '=', values.presentedHash)
         .where('t.used_at', 'is', null)
         .where('t.revoked_at', 'is', null)
-        .where('t.expires_at', '>', now)
+        .where('t.expires_at', '>', values.now)
         .where('f.revoked_at', 'is', null)
-        .where('f.expires_at', '>', now)
+        .where('f.expires_at', '>', values.now)
         .where((eb) =>
           eb.not(
             eb.exists(
@@ -153,13 +160,15 @@ async function rotateInOneStatement(db: Kysely<Database>, input: RotateRefreshTo
         .updateTable('refresh_family')
         .from('used')
         .set({
-          last_used_at: sql<Date>`greatest(refresh_family.last_used_at, ${now}::timestamptz)`,
-          user_agent: sql<string | null>`coalesce(${userAgent}::text, refresh_family.user_agent)`,
-          ip: sql<string | null>`coalesce(${ip}::text, refresh_family.ip)`,
+          last_used_at: sql<Date>`greatest(refresh_family.last_used_at, ${values.now}::timestamptz)`,
+          user_agent: sql<
+            string | null
+          >`coalesce(${values.userAgent}::text, refresh_family.user_agent)`,
+          ip: sql<string | null>`coalesce(${values.ip}::text, refresh_family.ip)`,
         })
         .whereRef('refresh_family.id', '=', 'used.family_id')
         .where('refresh_family.revoked_at', 'is', null)
-        .where('refresh_family.expires_at', '>', now)
+        .where('refresh_family.expires_at', '>', values.now)
         .returning([
           'refresh_family.id',
           'refresh_family.user_id',
@@ -179,10 +188,12 @@ async function rotateInOneStatement(db: Kysely<Database>, input: RotateRefreshTo
             .innerJoin('used', 'used.family_id', 'family.id')
             .select([
               'family.id',
-              sql<string>`${successorHash}::text`.as('token_hash'),
+              sql<string>`${values.successorHash}::text`.as('token_hash'),
               'used.id as parent_id',
-              sql<Date>`${now}::timestamptz`.as('issued_at'),
-              sql<Date>`least(${successorExpiry}::timestamptz, family.expires_at)`.as('expires_at'),
+              sql<Date>`${values.now}::timestamptz`.as('issued_at'),
+              sql<Date>`least(${values.successorExpiry}::timestamptz, family.expires_at)`.as(
+                'expires_at',
+              ),
             ]),
         )
         .returning(['parent_id', 'expires_at']),
@@ -202,7 +213,41 @@ async function rotateInOneStatement(db: Kysely<Database>, input: RotateRefreshTo
       'u.roles',
       'u.tokens_valid_after',
     ])
-    .compile()
+}
+
+// The rotation's statement per database handle, compiled once (see `compileOnce`).
+const rotationStatements = new WeakMap<
+  Kysely<Database>,
+  (params: RotationParams) => CompiledQuery<RotatedRow>
+>()
+
+type RotatedRow = InferResult<ReturnType<typeof buildRotation>>[number]
+
+async function rotateInOneStatement(db: Kysely<Database>, input: RotateRefreshTokenInput) {
+  let statement = rotationStatements.get(db)
+  if (statement === undefined) {
+    statement = compileOnce(
+      {
+        presentedHash: 'text',
+        successorHash: 'text',
+        now: 'date',
+        successorExpiry: 'date',
+        userAgent: 'text',
+        ip: 'text',
+      },
+      (params: RotationParams) => buildRotation(db, params),
+    )
+    rotationStatements.set(db, statement)
+  }
+  const { presentedHash, successorHash, now, ttlMs } = input
+  const query = statement({
+    presentedHash,
+    successorHash,
+    now,
+    successorExpiry: new Date(now.getTime() + ttlMs),
+    userAgent: clientText(input.userAgent, MAX_USER_AGENT_LENGTH),
+    ip: clientText(input.ip, MAX_IP_LENGTH),
+  })
   const { rows } = await db.executeQuery(asPrepared(query))
   return rows[0]
 }
