@@ -86,6 +86,8 @@ export interface LatencySample {
   readonly p50Ms: number
   readonly p99Ms: number
   readonly maxMs: number
+  /** Every response time (ms), sorted. */
+  readonly times: readonly number[]
   /** Answers by status code. */
   readonly statuses: Record<string, number>
 }
@@ -144,6 +146,7 @@ export async function measureLatencyAtRate(options: {
     p50Ms: percentile(times, 50),
     p99Ms: percentile(times, 99),
     maxMs: times.at(-1) ?? Number.NaN,
+    times,
     statuses,
   }
 }

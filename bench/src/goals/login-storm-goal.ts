@@ -1,11 +1,12 @@
 import { fork } from 'node:child_process'
+import { setPriority } from 'node:os'
 import { fileURLToPath } from 'node:url'
 
 import { createBenchKeys, issueTokens } from '../bench-keys.ts'
-import { measureLatencyAtRate } from '../load.ts'
+import { measureLatencyAtRate, percentile, type LatencySample } from '../load.ts'
 import { figure, type Figure } from '../results.ts'
 import { startServer, type Runtime } from '../server-process.ts'
-import { median, round } from '../stats.ts'
+import { round } from '../stats.ts'
 
 export interface StormSettings {
   runtimes: readonly Runtime[]
@@ -33,6 +34,10 @@ export interface StormRun {
   readonly runtime: Runtime
   /** `distinct`: every login from its own `X-Forwarded-For` IP; `single`: all from one IP. */
   readonly ips: 'distinct' | 'single'
+  /** p99 of every response time at rest / in the storms, all rounds pooled. */
+  readonly pooledRestP99Ms: number
+  readonly pooledStormP99Ms: number
+  /** p99 of each round. */
   readonly restP99Ms: number[]
   readonly stormP99Ms: number[]
   readonly restP50Ms: number[]
@@ -81,6 +86,10 @@ function startStorm(data: StormWorkerData): { stop: () => Promise<LoginOutcomes>
     child.once('error', reject)
     child.once('exit', (code) => reject(new Error(`the storm process exited with ${code}`)))
   })
+  // The storm stands for clients on other machines: on this shared 2-core machine it yields the
+  // CPU to the server and to the latency probe when they want it, instead of taking turns with
+  // them as an equal (nice 10; the probe and the server keep nice 0).
+  if (child.pid !== undefined) setPriority(child.pid, 10)
   child.send(data)
   return {
     stop() {
@@ -129,8 +138,9 @@ export async function runLoginStorm(settings: StormSettings): Promise<StormRun[]
         cores.push(round((server.cpuSeconds() - cpu) / ((performance.now() - started) / 1000), 2))
         return result
       }
-      // Warm-up: JIT, the dummy hash, database connections.
-      await whoami(1)
+      // Warm-up: JIT (the first seconds of a Node server answer slower), the dummy hash,
+      // database connections.
+      await whoami(3)
       await post(`${server.url}/trpc/auth.login`, credentials, server.headers)
 
       for (const ips of ['distinct', 'single'] as const) {
@@ -155,6 +165,8 @@ export async function runLoginStorm(settings: StormSettings): Promise<StormRun[]
         runs.push({
           runtime,
           ips,
+          pooledRestP99Ms: round(pooledP99(rest), 2),
+          pooledStormP99Ms: round(pooledP99(storm), 2),
           restP99Ms: rest.map((r) => round(r.p99Ms, 2)),
           stormP99Ms: storm.map((r) => round(r.p99Ms, 2)),
           restP50Ms: rest.map((r) => round(r.p50Ms, 2)),
@@ -173,6 +185,13 @@ export async function runLoginStorm(settings: StormSettings): Promise<StormRun[]
     }
   }
   return runs
+}
+
+function pooledP99(samples: readonly LatencySample[]): number {
+  return percentile(
+    samples.flatMap((sample) => sample.times).sort((a, b) => a - b),
+    99,
+  )
 }
 
 function mergeOutcomes(all: readonly LoginOutcomes[]): LoginOutcomes {
@@ -194,11 +213,14 @@ function mergeOutcomes(all: readonly LoginOutcomes[]): LoginOutcomes {
   }
 }
 
-/** p99 during the storm within 3× p99 at rest (medians of the rounds); every login answered. */
+/**
+ * p99 during the storms within 3× p99 at rest, each of every response time of its rounds pooled
+ * (a p99 of one short window rests on a handful of answers); every login answered.
+ */
 export function stormFigures(runs: readonly StormRun[]): Figure[] {
   return runs.flatMap((run) => {
-    const rest = median(run.restP99Ms)
-    const storm = median(run.stormP99Ms)
+    const rest = run.pooledRestP99Ms
+    const storm = run.pooledStormP99Ms
     const label = run.ips === 'distinct' ? 'distinct IPs' : 'one IP'
     return [
       figure({
@@ -208,8 +230,10 @@ export function stormFigures(runs: readonly StormRun[]): Figure[] {
         unit: '×',
         target: { op: '<=', value: 3 },
         detail: {
-          'p99 at rest (ms)': run.restP99Ms,
-          'p99 in storm (ms)': run.stormP99Ms,
+          'p99 at rest, pooled (ms)': rest,
+          'p99 in storm, pooled (ms)': storm,
+          'p99 at rest per round (ms)': run.restP99Ms,
+          'p99 in storm per round (ms)': run.stormP99Ms,
           'p50 at rest (ms)': run.restP50Ms,
           'p50 in storm (ms)': run.stormP50Ms,
           'whoami answers other than 200': run.whoamiNon200,

@@ -38,6 +38,7 @@ describe('verifyFigures', () => {
 describe('refreshFigures', () => {
   const measurement = (rotationInRoundTrips: number, concurrentPerSecond: number) => ({
     selectOneMs: 0.1,
+    insertMs: 0.3,
     rotationMs: rotationInRoundTrips / 10,
     rotationInRoundTrips,
     sequentialPerSecond: 1000,
@@ -72,6 +73,10 @@ describe('refreshFigures', () => {
         undefined,
       ],
     ])
+    expect(figures[2]?.detail).toMatchObject({
+      'one-row INSERT ms': 0.3,
+      'one-row INSERT in round trips': 3,
+    })
   })
 
   it('gives nothing for a report it does not recognise', () => {

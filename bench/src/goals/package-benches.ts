@@ -116,6 +116,8 @@ export function verifyFigures(bench: PackageBench): Figure[] {
 
 interface RotationMeasurement {
   selectOneMs: number
+  /** A one-row INSERT in its own transaction: the floor of any durable write. */
+  insertMs: number
   rotationMs: number
   rotationInRoundTrips: number
   sequentialPerSecond: number
@@ -125,9 +127,13 @@ interface RotationMeasurement {
 function isRotationMeasurement(value: unknown): value is RotationMeasurement {
   if (typeof value !== 'object' || value === null) return false
   const m = value as Record<string, unknown>
-  return ['selectOneMs', 'rotationMs', 'rotationInRoundTrips', 'concurrentPerSecond'].every(
-    (key) => typeof m[key] === 'number',
-  )
+  return [
+    'selectOneMs',
+    'insertMs',
+    'rotationMs',
+    'rotationInRoundTrips',
+    'concurrentPerSecond',
+  ].every((key) => typeof m[key] === 'number')
 }
 
 /** The backends of `@warden/db`'s rotation report (`results`: backend → measurement). */
@@ -152,6 +158,8 @@ export function refreshFigures(bench: PackageBench): Figure[] {
     const goals = backend === 'postgres'
     const detail = {
       'SELECT 1 ms': round(m.selectOneMs, 3),
+      'one-row INSERT ms': round(m.insertMs, 3),
+      'one-row INSERT in round trips': round(m.insertMs / m.selectOneMs, 2),
       'rotation ms': round(m.rotationMs, 3),
       'sequential rotations/s': Math.round(m.sequentialPerSecond),
     }

@@ -1,6 +1,7 @@
 import type { SigningAlgorithm } from '@warden/auth'
 
 import { createBenchKeys, issueTokens } from '../bench-keys.ts'
+import { splitCpus } from '../cpu-affinity.ts'
 import { CONNECTIONS, measureThroughput } from '../load.ts'
 import { figure, type Figure, type Target } from '../results.ts'
 import { startServer, type Runtime } from '../server-process.ts'
@@ -13,13 +14,14 @@ export const PROTECTED_ALGORITHMS: readonly SigningAlgorithm[] = ['EdDSA', 'ES25
  * (a public procedure only checks its syntax), so that the cost of carrying a bearer token over
  * HTTP can be told apart from the cost of verifying it.
  */
-type Side = 'health' | 'info' | 'infoToken' | 'whoami' | 'whoamiMiss'
+type Side = 'health' | 'info' | 'infoToken' | 'whoami' | 'infoBesideMisses' | 'whoamiMiss'
 
 const PATHS: Record<Side, string> = {
   health: '/health',
   info: '/trpc/system.info',
   infoToken: '/trpc/system.info',
   whoami: '/trpc/system.whoami',
+  infoBesideMisses: '/trpc/system.info',
   whoamiMiss: '/trpc/system.whoami',
 }
 
@@ -38,6 +40,8 @@ export interface ThroughputSettings {
   algorithms?: readonly SigningAlgorithm[] | undefined
   durationSec: number
   rounds: number
+  /** Rounds of the all-miss phase (see `runThroughputServers`). */
+  missRounds: number
 }
 
 /** Requests per second of each side on one server, sides alternated, median per side. */
@@ -51,12 +55,17 @@ export interface ServerRun {
   /** Request log lines written during the measured runs, against the requests answered. */
   readonly logLines: number
   readonly requests: number
+  /** The CPUs of the server and of the load generator; undefined when they could not be split. */
+  readonly cpus: { server: string; load: string } | undefined
 }
 
 /**
  * Goals 1 and 2 on one server per runtime and algorithm: `/health` (EdDSA server only),
  * `system.info`, `system.whoami` with one token per connection (cache hits after the first
- * request), and `system.whoami` with a fresh token on every request (all cache misses).
+ * request), alternated; then, on the same server, `system.whoami` with a fresh token on every
+ * request (all cache misses) alternated with `system.info` again. The all-miss phase comes last
+ * because it fills the heap with evicted cache entries whose collection would otherwise land in
+ * whichever round of the goals' sides follows it.
  */
 export async function runThroughputServers(settings: ThroughputSettings): Promise<ServerRun[]> {
   const runs: ServerRun[] = []
@@ -74,15 +83,15 @@ export async function runThroughputServers(settings: ThroughputSettings): Promis
       ),
     }
     const sides: Side[] =
-      alg === 'EdDSA'
-        ? ['health', 'info', 'infoToken', 'whoami', 'whoamiMiss']
-        : ['info', 'whoami', 'whoamiMiss']
+      alg === 'EdDSA' ? ['health', 'info', 'infoToken', 'whoami'] : ['info', 'whoami']
+    const missSides: Side[] = ['infoBesideMisses', 'whoamiMiss']
     for (const runtime of settings.runtimes) {
       const server = await startServer({
         runtime,
         databaseUrl: settings.databaseUrl,
         env: keys.serverEnv,
       })
+      const split = splitCpus(server.pid)
       try {
         const load = (side: Side, durationSec: number) =>
           measureThroughput({
@@ -98,12 +107,18 @@ export async function runThroughputServers(settings: ThroughputSettings): Promis
         const linesBefore = server.countLogLines()
         let requests = 0
         const cpuSamples: Partial<Record<Side, number[]>> = {}
-        const samples = await alternate(sides, settings.rounds, async (side) => {
+        const measure = async (side: Side) => {
           const sample = await load(side, settings.durationSec)
           requests += sample.requests
           ;(cpuSamples[side] ??= []).push(sample.cpuUsPerRequest ?? Number.NaN)
           return sample.rps
-        })
+        }
+        const goalSamples = await alternate(sides, settings.rounds, measure)
+        for (const side of missSides) await load(side, settings.warmupSec)
+        const samples = {
+          ...goalSamples,
+          ...(await alternate(missSides, settings.missRounds, measure)),
+        }
         // Let the server write its last batch of log lines.
         await new Promise((resolve) => setTimeout(resolve, 200))
         runs.push({
@@ -116,8 +131,10 @@ export async function runThroughputServers(settings: ThroughputSettings): Promis
           ),
           logLines: server.countLogLines() - linesBefore,
           requests,
+          cpus: split && { server: split.server, load: split.load },
         })
       } finally {
+        split?.restore()
         await server.stop()
       }
     }
@@ -189,7 +206,7 @@ export function protectedFigures(runs: readonly ServerRun[]): Figure[] {
     ...ratioFigures({
       run,
       top: 'whoamiMiss',
-      bottom: 'info',
+      bottom: 'infoBesideMisses',
       name: `whoami / info, ${run.alg}, every request a cache miss`,
     }),
   ])
