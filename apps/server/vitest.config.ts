@@ -1,5 +1,37 @@
-import { defineConfig, mergeConfig } from 'vitest/config'
+import { configDefaults, defineConfig, mergeConfig } from 'vitest/config'
 
-import { sharedTestConfig } from '../../vitest.shared.ts'
+import { sharedProjectOptions, sharedTestConfig, TEST_FILES } from '../../vitest.shared.ts'
 
-export default mergeConfig(sharedTestConfig, defineConfig({}))
+/**
+ * Tests whose assertions are about wall-clock time. They run after every other test file of the
+ * server has finished, so that the other files' servers and argon2 hashes do not share the
+ * cores with what they measure.
+ */
+const CLOCK_TESTS = ['tests/attacks/login-timing.test.ts', 'tests/faults/login-storm.test.ts']
+
+export default mergeConfig(
+  sharedTestConfig,
+  defineConfig({
+    test: {
+      projects: [
+        {
+          test: {
+            ...sharedProjectOptions,
+            name: 'server',
+            include: TEST_FILES,
+            exclude: [...configDefaults.exclude, ...CLOCK_TESTS],
+            sequence: { groupOrder: 0 },
+          },
+        },
+        {
+          test: {
+            ...sharedProjectOptions,
+            name: 'clock',
+            include: CLOCK_TESTS,
+            sequence: { groupOrder: 1 },
+          },
+        },
+      ],
+    },
+  }),
+)

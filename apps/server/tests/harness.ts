@@ -7,6 +7,7 @@ import {
   createManualClock,
   createPasswordHasher,
   generateKeySet,
+  type PasswordHasher,
   type SigningAlgorithm,
 } from '@warden/auth'
 import { createTestDatabase, type TestBackend } from '@warden/db/testing'
@@ -30,6 +31,8 @@ export interface TestWardenOptions {
   env?: Record<string, string>
   /** Real argon2id parameters instead of the fast test ones. */
   realPasswords?: boolean
+  /** A hasher of the test's own (wins over `realPasswords`). */
+  passwords?: PasswordHasher
   /** Shares an existing database (two instances on one database). */
   database?: Awaited<ReturnType<typeof createTestDatabase>>
   ip?: string
@@ -65,7 +68,8 @@ export async function startTestWarden(options: TestWardenOptions) {
     db: database,
     clock,
     logger,
-    passwords: options.realPasswords ? createPasswordHasher() : testPasswords(),
+    passwords:
+      options.passwords ?? (options.realPasswords ? createPasswordHasher() : testPasswords()),
     socketAddress: () => options.ip ?? '203.0.113.7',
   })
   const base = 'http://localhost:3000'
