@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
 
 // NIST SP 800-63B §3.1.1.2: at least 15 characters for a single-factor password, 8 with
 // another factor; Warden asks 12 and refuses breached and context-specific ones instead of
@@ -16,7 +17,10 @@ let commonPasswords: ReadonlySet<string> | undefined
 
 function loadCommonPasswords(): ReadonlySet<string> {
   if (commonPasswords === undefined) {
-    const text = readFileSync(new URL('../../data/common-passwords.txt', import.meta.url), 'utf8')
+    // Resolved by package name, not relative to this file: the server's bundle inlines this
+    // module, and the list stays in the package (`exports` names it).
+    const file = createRequire(import.meta.url).resolve('@warden/auth/data/common-passwords.txt')
+    const text = readFileSync(file, 'utf8')
     commonPasswords = new Set(text.split('\n').filter((line) => line.length > 0))
   }
   return commonPasswords
