@@ -1,26 +1,42 @@
 import { spawn, type ChildProcess } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 
+import { buildServer } from '../scripts/build.ts'
 import { signUpOverHttp } from './harness.ts'
 
 /**
- * The real entry points, each in its own process as `pnpm start` and `pnpm start:bun` run them,
- * on the zero-configuration default (embedded PGlite and a development key in a fresh data
- * folder): a smoke test of health, JWKS, register, login, a protected call, the challenge of an
- * anonymous one, and a graceful exit on SIGTERM.
+ * The real entry points, each in its own process as `pnpm start`, `pnpm dev` and
+ * `pnpm start:bun` run them, on the zero-configuration default (embedded PGlite and a
+ * development key in a fresh data folder): a smoke test of health, JWKS, register (with the
+ * common-password list, which the build leaves in `@warden/auth`), login, a protected call, the
+ * challenge of an anonymous one, and a graceful exit on SIGTERM. The built entry is built here,
+ * by the build script, into a folder of its own.
  */
 const serverDir = fileURLToPath(new URL('..', import.meta.url))
 // Bun from the npm registry (a devDependency), as CI has it.
 const bun = join(serverDir, 'node_modules/bun/bin/bun.exe')
+// Directly inside apps/server, as the build requires (see scripts/build.ts).
+const buildDir = join(serverDir, `.test-dist-${randomBytes(4).toString('hex')}`)
 const entries = {
-  node: { command: process.execPath, args: ['--import', 'tsx', 'src/main.node.ts'] },
+  'node (built)': {
+    command: process.execPath,
+    args: ['--enable-source-maps', join(buildDir, 'main.node.js')],
+  },
+  'node (sources, tsx)': {
+    command: process.execPath,
+    args: ['--import', 'tsx', 'src/main.node.ts'],
+  },
   bun: { command: bun, args: ['src/main.bun.ts'] },
 }
+
+beforeAll(() => buildServer(buildDir))
+afterAll(() => rmSync(buildDir, { recursive: true, force: true }))
 
 const children = new Set<ChildProcess>()
 afterEach(() => {
@@ -65,9 +81,10 @@ function start(runtime: keyof typeof entries, dataDir: string) {
   return { child, url, output: () => output }
 }
 
-describe.each(['node', 'bun'] as const)('the %s entry', (runtime) => {
+describe.each(Object.keys(entries) as (keyof typeof entries)[])('the %s entry', (runtime) => {
+  const slug = runtime.replace(/\W+/g, '-')
   it('starts on the embedded default, serves the API and exits cleanly on SIGTERM', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), `warden-entry-${runtime}-`))
+    const dataDir = mkdtempSync(join(tmpdir(), `warden-entry-${slug}-`))
     try {
       const server = start(runtime, dataDir)
       const base = await server.url
@@ -83,8 +100,16 @@ describe.each(['node', 'bun'] as const)('the %s entry', (runtime) => {
         expect(key).not.toHaveProperty('d')
       }
 
+      const common = await fetch(`${base}/trpc/auth.register`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: 'common@example.com', password: '1qaz2wsx3edc' }),
+      })
+      expect(common.status).toBe(400)
+      expect(await common.text()).toContain('Password refused: common')
+
       const accessToken = await signUpOverHttp(base, {
-        email: `${runtime}@example.com`,
+        email: `${slug}@example.com`,
         password: 'a long passphrase 42',
       })
       const whoami = await fetch(`${base}/trpc/system.whoami`, {
