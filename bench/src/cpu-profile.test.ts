@@ -1,7 +1,15 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { readFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
+
+import { build } from 'esbuild'
 import { describe, expect, it } from 'vitest'
 
 import {
   layerOf,
+  mapToSources,
   originOf,
   perRequestByLayer,
   summarizeCpuProfile,
@@ -78,5 +86,58 @@ describe('originOf and layerOf', () => {
       'HTTP parsing, socket I/O, other native code': 125,
       'Warden: other code': 125,
     })
+  })
+})
+
+describe('mapToSources', () => {
+  it("moves a bundle's frames to their sources through the bundle's source map", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'warden-source-map-'))
+    try {
+      writeFileSync(join(dir, 'a.ts'), 'export function inA(): number {\n  return 1\n}\n')
+      writeFileSync(
+        join(dir, 'entry.ts'),
+        "import { inA } from './a.ts'\n\nexport function inEntry(): number {\n  return inA() + 1\n}\n",
+      )
+      const outfile = join(dir, 'dist', 'out.js')
+      await build({
+        entryPoints: [join(dir, 'entry.ts')],
+        outfile,
+        bundle: true,
+        format: 'esm',
+        sourcemap: 'linked',
+        logLevel: 'silent',
+      })
+      const code = await readFile(outfile, 'utf8')
+      // Where V8 would place each function in the bundle (zero-based line and column).
+      const at = (name: string) => {
+        const lines = code.slice(0, code.indexOf(`function ${name}`)).split('\n')
+        return { lineNumber: lines.length - 1, columnNumber: lines.at(-1)?.length ?? 0 }
+      }
+      const bundle = pathToFileURL(outfile).href
+      const unmapped = pathToFileURL(join(dir, 'no-map.js')).href
+      const mapped = mapToSources({
+        nodes: [
+          { id: 1, callFrame: { functionName: 'inA', url: bundle, ...at('inA') } },
+          { id: 2, callFrame: { functionName: 'inEntry', url: bundle, ...at('inEntry') } },
+          {
+            id: 3,
+            callFrame: { functionName: 'f', url: unmapped, lineNumber: 4, columnNumber: 2 },
+          },
+          { id: 4, callFrame: { functionName: '(garbage collector)', url: '', lineNumber: -1 } },
+        ],
+        startTime: 0,
+        endTime: 1,
+        samples: [],
+        timeDeltas: [],
+      })
+      expect(mapped.nodes.map(({ callFrame }) => [callFrame.url, callFrame.lineNumber])).toEqual([
+        [pathToFileURL(join(dir, 'a.ts')).href, 0],
+        [pathToFileURL(join(dir, 'entry.ts')).href, 2],
+        [unmapped, 4],
+        ['', -1],
+      ])
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 })

@@ -1,8 +1,13 @@
+import { readFileSync } from 'node:fs'
+import { SourceMap } from 'node:module'
+import { fileURLToPath } from 'node:url'
+
 /** The parts of a V8 `.cpuprofile` (what `node --cpu-prof` writes) that the summary reads. */
 export interface CpuProfile {
   nodes: {
     id: number
-    callFrame: { functionName: string; url: string; lineNumber: number }
+    /** Zero-based line and column, as V8 writes them. */
+    callFrame: { functionName: string; url: string; lineNumber: number; columnNumber?: number }
   }[]
   /** Microseconds on the system's monotonic clock, as `process.hrtime` counts. */
   startTime: number
@@ -27,6 +32,40 @@ export interface ProfileSummary {
   readonly byOrigin: readonly ProfileShare[]
   /** Self time by function, with its origin and line. */
   readonly byFunction: readonly ProfileShare[]
+}
+
+/** The source map beside a bundled file (`<file>.map`), if it has one. */
+function siblingSourceMap(url: string): SourceMap | undefined {
+  try {
+    return new SourceMap(JSON.parse(readFileSync(`${fileURLToPath(url)}.map`, 'utf8')) as never)
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * Moves every frame of a bundle (a `file:` URL with a source map beside it, as the server's
+ * build writes) to the source it was built from, so that frames are attributed to their package
+ * or Warden file as when the sources run. Other frames are kept as they are.
+ */
+export function mapToSources(
+  profile: CpuProfile,
+  sourceMapOf: (url: string) => SourceMap | undefined = siblingSourceMap,
+): CpuProfile {
+  const maps = new Map<string, SourceMap | undefined>()
+  const nodes = profile.nodes.map((node) => {
+    const { url, lineNumber, columnNumber } = node.callFrame
+    if (!url.startsWith('file:') || lineNumber < 0 || columnNumber === undefined) return node
+    if (!maps.has(url)) maps.set(url, sourceMapOf(url))
+    const entry = maps.get(url)?.findEntry(lineNumber, columnNumber)
+    if (entry === undefined || !('originalSource' in entry)) return node
+    const source = new URL(entry.originalSource, url).href
+    return {
+      ...node,
+      callFrame: { ...node.callFrame, url: source, lineNumber: entry.originalLine },
+    }
+  })
+  return { ...profile, nodes }
 }
 
 const PNPM_PACKAGE = /node_modules\/\.pnpm\/[^/]+\/node_modules\/((?:@[^/]+\/)?[^/]+)\//

@@ -3,7 +3,12 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
 import { createBenchKeys, issueTokens } from './bench-keys.ts'
-import { summarizeCpuProfile, type CpuProfile, type ProfileSummary } from './cpu-profile.ts'
+import {
+  mapToSources,
+  summarizeCpuProfile,
+  type CpuProfile,
+  type ProfileSummary,
+} from './cpu-profile.ts'
 import { measureThroughput } from './load.ts'
 import { startServer, type Runtime } from './server-process.ts'
 
@@ -15,7 +20,7 @@ async function mainThreadProfile(dir: string): Promise<CpuProfile> {
   const main =
     names.length === 1 ? names[0] : names.find((name) => /^CPU\.\d+\.\d+\.\d+\.0\.\d+\./.test(name))
   if (main === undefined) throw new Error(`no main-thread CPU profile in ${dir}`)
-  return JSON.parse(await readFile(join(dir, main), 'utf8')) as CpuProfile
+  return mapToSources(JSON.parse(await readFile(join(dir, main), 'utf8')) as CpuProfile)
 }
 
 /**

@@ -13,16 +13,22 @@ import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 
+import { buildServer } from '@warden/server/build'
+
 /** A JavaScript runtime the server can run on. */
 export type Runtime = 'node' | 'bun'
 
 export const RUNTIMES: readonly Runtime[] = ['node', 'bun']
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url))
-const serverSrc = join(repoRoot, 'apps/server/src')
+const serverDir = join(repoRoot, 'apps/server')
 /** The real Bun binary (not the `.bin/bun` shell shim, whose pid would not be the server's). */
 export const bunBinary = fileURLToPath(new URL('../node_modules/bun/bin/bun.exe', import.meta.url))
-const tsxLoader = import.meta.resolve('tsx')
+
+// Node runs the server's build, as `pnpm start` does: built once per bench process, from the
+// sources as they are, before the first Node server starts.
+let built: Promise<void> | undefined
+const ensureBuilt = () => (built ??= buildServer())
 
 /** A Warden server in its own process, started from the real entry point of its runtime. */
 export interface ServerProcess {
@@ -87,11 +93,11 @@ function commandFor(options: StartServerOptions): { command: string; args: strin
     ...(options.runtimeFlags ?? []),
   ]
   if (options.runtime === 'bun') {
-    return { command: bunBinary, args: [...profile, join(serverSrc, 'main.bun.ts')] }
+    return { command: bunBinary, args: [...profile, join(serverDir, 'src/main.bun.ts')] }
   }
   return {
     command: process.execPath,
-    args: [...profile, '--import', tsxLoader, join(serverSrc, 'main.node.ts')],
+    args: [...profile, '--enable-source-maps', join(serverDir, 'dist/main.node.js')],
   }
 }
 
@@ -111,12 +117,13 @@ function exited(child: ChildProcess): Promise<void> {
  * log file (the request log is part of the cost being measured), and waits for its ready line.
  */
 export async function startServer(options: StartServerOptions): Promise<ServerProcess> {
+  if (options.runtime === 'node') await ensureBuilt()
   const logFile = join(tmpdir(), `warden-bench-${options.runtime}-${process.pid}-${Date.now()}.log`)
   const fd = openSync(logFile, 'w')
   const { command, args } = commandFor(options)
   const production = /^postgres(ql)?:/.test(options.databaseUrl)
   const child = spawn(command, args, {
-    cwd: join(repoRoot, 'apps/server'),
+    cwd: serverDir,
     env: {
       PATH: process.env['PATH'] ?? '',
       HOME: process.env['HOME'] ?? '',

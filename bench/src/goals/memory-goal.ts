@@ -48,7 +48,7 @@ async function liveHeapAfterFullGcs(server: ServerProcess, skipRequests: number)
       byIsolate.set(isolate, sizes)
     }
   })
-  // The main isolate collects most; tsx's module-loader thread has its own, small one.
+  // The main isolate collects most; any other isolate (a worker's) has its own, smaller heap.
   return [...byIsolate.values()].sort((a, b) => b.length - a.length)[0] ?? []
 }
 
