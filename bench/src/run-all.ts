@@ -215,7 +215,7 @@ function protectedNotes(runs: ServerRun[]): string[] {
   }
   const missed = protectedFigures(runs).filter((f) => f.holds === false)
   const carrying =
-    "A `perf record` of the Node server (`info` with and without the header, pinned as here) put most of what carrying the token costs in the kernel (socket wake-ups, `_raw_spin_unlock_irqrestore`) and in V8 flattening the response header string for `writev`. Warden's own share was about 1 µs: the header lookup and the RFC 6750 syntax check, which every request with a bearer header needs. Verifying and serving on a cache hit then adds a few µs more (cache lookup, revocation, policy, a body three times `info`'s)."
+    "In earlier runs where carrying the token cost Node 5–13 %, a `perf record` of the Node server (`info` with and without the header, pinned as here) put most of that cost in the kernel (socket wake-ups, `_raw_spin_unlock_irqrestore`) and in V8 flattening the response header string for `writev`. Warden's own share was about 1 µs: the header lookup and the RFC 6750 syntax check, which every request with a bearer header needs. Verifying and serving on a cache hit then adds a few µs more (cache lookup, revocation, policy, a body three times `info`'s)."
   notes.push(
     missed.length === 0
       ? `Every cache-hit ratio holds in this run. ${carrying}`
