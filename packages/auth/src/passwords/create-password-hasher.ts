@@ -45,6 +45,15 @@ export interface PasswordHasher {
   verify(hash: string, password: string): Promise<{ valid: boolean; needsRehash: boolean }>
   /** Spends the time of one verification, for accounts that do not exist. */
   verifyDummy(password: string): Promise<void>
+  /**
+   * Runs `task`, the whole of an operation that asks for one verification (a login: its
+   * database queries, then the verification), only if the hasher can take it: at most as many
+   * tasks at once as verifications can run and wait (`maxConcurrent` + `maxQueue`); beyond that
+   * it rejects with `overloaded` at once, before `task` does any work. A flood of logins then
+   * costs the database nothing past that bound. The verification itself still goes through the
+   * hasher's queue.
+   */
+  admit<T>(task: () => Promise<T>): Promise<T>
 }
 
 function integer(
@@ -89,6 +98,8 @@ export function createPasswordHasher(options: PasswordHasherOptions = {}): Passw
   })
   const maxQueue = integer('maxQueue', options.maxQueue, { fallback: 64, min: 0 })
   const semaphore = createSemaphore({ maxConcurrent, maxQueue })
+  // Admitted operations wait for nothing: they are only counted, up to what the hasher can hold.
+  const admissions = createSemaphore({ maxConcurrent: maxConcurrent + maxQueue, maxQueue: 0 })
   // argon2id and version 0x13 are the library's defaults; a test pins the PHC prefix.
   const params: Argon2Options = { memoryCost, timeCost, parallelism }
 
@@ -130,6 +141,10 @@ export function createPasswordHasher(options: PasswordHasherOptions = {}): Passw
         return { valid: false, needsRehash: false }
       }
       return { valid, needsRehash: valid && needsRehash(stored) }
+    },
+
+    admit(task) {
+      return admissions.run(task)
     },
 
     async verifyDummy(password) {

@@ -87,6 +87,44 @@ describe('createPasswordHasher', () => {
     await expect(hasher.hash('after the load')).resolves.toMatch(/^\$argon2id\$/)
   })
 
+  it('admits as many operations at once as verifications can run and wait, refusing the rest before they start', async () => {
+    const hasher = createPasswordHasher({ ...fast, maxConcurrent: 1, maxQueue: 2 })
+    const gates = Array.from({ length: 3 }, () => {
+      let open!: () => void
+      const opened = new Promise<void>((resolve) => {
+        open = resolve
+      })
+      return { open, opened }
+    })
+    const started: number[] = []
+    const admitted = gates.map((gate, i) =>
+      hasher.admit(async () => {
+        started.push(i)
+        await gate.opened
+        return i
+      }),
+    )
+    let ran = false
+    const refused: unknown = await hasher
+      .admit(() => {
+        ran = true
+        return Promise.resolve(-1)
+      })
+      .catch((e: unknown) => e)
+    expect(refused).toBeInstanceOf(AuthError)
+    expect(refused).toMatchObject({ code: 'overloaded', retryAfter: 1 })
+    expect(ran).toBe(false)
+    // Admission is a count, not a queue: the admitted operations all run at once.
+    expect(started).toEqual([0, 1, 2])
+    // Verifications are still bounded by the hasher's own queue, independently.
+    await expect(hasher.verifyDummy('while admitted')).resolves.toBeUndefined()
+    for (const gate of gates) gate.open()
+    expect(await Promise.all(admitted)).toEqual([0, 1, 2])
+    // A failed operation gives its place back.
+    await expect(hasher.admit(() => Promise.reject(new Error('boom')))).rejects.toThrow('boom')
+    await expect(hasher.admit(() => Promise.resolve('after'))).resolves.toBe('after')
+  })
+
   it.each([
     ['memoryCost under 19456', { memoryCost: 19_455 }],
     ['timeCost under 2', { timeCost: 1 }],
