@@ -4,13 +4,14 @@ import { join } from 'node:path'
 
 import { appRouter } from '@warden/api'
 import {
+  AuthError,
   createManualClock,
   createPasswordHasher,
   generateKeySet,
   type PasswordHasher,
   type SigningAlgorithm,
 } from '@warden/auth'
-import { createTestDatabase, type TestBackend } from '@warden/db/testing'
+import { createTestDatabase, type TestBackend, type TestDatabase } from '@warden/db/testing'
 
 import { createLogger, parseConfig, startWarden } from '../src/index.ts'
 
@@ -24,6 +25,46 @@ export const testPasswords = () =>
     parallelism: 1,
     unsafeTestParameters: true,
   })
+
+/**
+ * The fast test hasher, with a switch that makes it answer as a saturated one: `admit` refuses
+ * with the `overloaded` error a full hasher gives, without running the operation.
+ */
+export function saturableHasher() {
+  const inner = testPasswords()
+  const state = { saturated: false }
+  const passwords: PasswordHasher = {
+    ...inner,
+    admit(task) {
+      if (state.saturated) {
+        return Promise.reject(
+          new AuthError('overloaded', 'Too many password operations in progress', {
+            retryAfter: 1,
+          }),
+        )
+      }
+      return inner.admit(task)
+    },
+  }
+  return { passwords, state }
+}
+
+/**
+ * The database with every SQL statement sent through its kysely instance recorded, in order (the
+ * SQL text, parameters left out); pass it as `database` to `startTestWarden`.
+ */
+export function recordingStatements(database: TestDatabase) {
+  const statements: string[] = []
+  const executor = database.kysely.getExecutor()
+  const kysely = database.kysely.withPlugin({
+    transformQuery: ({ node, queryId }) => {
+      statements.push(executor.compileQuery(node, queryId).sql)
+      return node
+    },
+    transformResult: ({ result }) => Promise.resolve(result),
+  })
+  return { database: { ...database, kysely }, statements }
+}
 
 export interface TestWardenOptions {
   backend: TestBackend

@@ -1,13 +1,46 @@
 import { describe, expect, it } from 'vitest'
 
 import { listAuditEvents } from '@warden/db'
-import { testBackends } from '@warden/db/testing'
+import { createTestDatabase, testBackends } from '@warden/db/testing'
 
-import { startTestWarden } from './harness.ts'
+import { recordingStatements, saturableHasher, startTestWarden } from './harness.ts'
 
 const from = (ip: string) => ({ headers: { 'x-forwarded-for': ip } })
 
 describe.each(testBackends())('brute-force protection on %s', (backend) => {
+  it('a saturated password hasher: logins refused 503 overloaded before any database query', async () => {
+    await using database = await createTestDatabase(backend)
+    const { database: recorded, statements } = recordingStatements(database)
+    const { passwords, state } = saturableHasher()
+    await using t = await startTestWarden({ backend, database: recorded, passwords })
+    await t.register('ada@example.com')
+
+    state.saturated = true
+    for (const email of ['ada@example.com', 'ghost@example.com']) {
+      statements.length = 0
+      const refused = await t.call('auth.login', {
+        email,
+        password: 'correct horse battery staple',
+      })
+      expect(refused.status, email).toBe(503)
+      expect(refused.error?.data.authError).toBe('overloaded')
+      expect(refused.response.headers.get('retry-after')).toBe('1')
+      expect(statements, email).toEqual([])
+    }
+
+    state.saturated = false
+    statements.length = 0
+    expect(
+      (
+        await t.call('auth.login', {
+          email: 'ada@example.com',
+          password: 'correct horse battery staple',
+        })
+      ).status,
+    ).toBe(200)
+    expect(statements.length).toBeGreaterThan(0)
+  })
+
   it('5 failures from one account and IP pair, then 429 with Retry-After — identical for unknown accounts', async () => {
     await using t = await startTestWarden({ backend, env: { TRUST_PROXY: 'true' } })
     await t.register('ada@example.com')

@@ -228,10 +228,16 @@ export function oauthRoutes(options: {
   async function authenticate(credentials: ClientCredentials, ip: string): Promise<ServiceClient> {
     const wait = perClient.take(`${credentials.id}\0${ip}`)
     if (wait > 0) throw new OAuthError('rate_limited', 'Too many token requests', wait)
-    const client = await findServiceClient(db.kysely, credentials.id)
-    const valid = client
-      ? (await passwords.verify(client.secretHash, credentials.secret)).valid
-      : (await passwords.verifyDummy(credentials.secret), false)
+    // Admitted by the hasher before the database is asked anything (see PasswordHasher.admit).
+    const { client, valid } = await passwords.admit(async () => {
+      const found = await findServiceClient(db.kysely, credentials.id)
+      return {
+        client: found,
+        valid: found
+          ? (await passwords.verify(found.secretHash, credentials.secret)).valid
+          : (await passwords.verifyDummy(credentials.secret), false),
+      }
+    })
     if (client?.enabled === true && valid) return client
     await recordAuditEvent(db.kysely, {
       type: 'client_auth_failed',

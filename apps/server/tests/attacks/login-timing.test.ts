@@ -25,7 +25,7 @@ import { describe, expect, it } from 'vitest'
 import type { PasswordHasher } from '@warden/auth'
 import { createTestDatabase, testBackends } from '@warden/db/testing'
 
-import { startTestWarden, testPasswords, type TestWarden } from '../harness.ts'
+import { recordingStatements, startTestWarden, testPasswords, type TestWarden } from '../harness.ts'
 
 const PAIRS = 50
 const WINDOW_MS = 15 * 60 * 1000
@@ -57,25 +57,18 @@ async function timedLogin(t: TestWarden, email: string) {
 describe.each(testBackends())('login timing on %s', (backend) => {
   it('an unknown email and a wrong password do the same work', async () => {
     await using database = await createTestDatabase(backend)
-    const statements: string[] = []
-    const executor = database.kysely.getExecutor()
-    const recorded = database.kysely.withPlugin({
-      transformQuery: ({ node, queryId }) => {
-        statements.push(executor.compileQuery(node, queryId).sql)
-        return node
-      },
-      transformResult: ({ result }) => Promise.resolve(result),
-    })
+    const { database: recorded, statements } = recordingStatements(database)
     const hashing: string[] = []
     const inner = testPasswords()
     const passwords: PasswordHasher = {
       hash: (password) => inner.hash(password),
       verify: (hash, password) => (hashing.push('verify'), inner.verify(hash, password)),
       verifyDummy: (password) => (hashing.push('verifyDummy'), inner.verifyDummy(password)),
+      admit: (task) => inner.admit(task),
     }
     await using t = await startTestWarden({
       backend,
-      database: { ...database, kysely: recorded },
+      database: recorded,
       passwords,
       env: { TRUST_PROXY: 'true' },
     })

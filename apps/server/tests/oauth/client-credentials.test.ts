@@ -13,14 +13,15 @@
  * | unknown grant · no grant_type · repeated parameter              | 400 unsupported_grant_type · invalid_request |
  * | 21st request of one client from one address within a second    | 429 rate_limited, Retry-After    |
  * | service token on a user-only procedure                          | 403 insufficient_scope           |
+ * | the password hasher saturated                                   | 503 temporarily_unavailable, no query |
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import { createPasswordHasher, type PasswordHasher } from '@warden/auth'
 import { listAuditEvents } from '@warden/db'
-import { testBackends } from '@warden/db/testing'
+import { createTestDatabase, testBackends } from '@warden/db/testing'
 
-import { testPasswords } from '../harness.ts'
+import { recordingStatements, saturableHasher, testPasswords } from '../harness.ts'
 import {
   claimsOf,
   headerOf,
@@ -404,5 +405,33 @@ describe('client authentication timing (real argon2id)', () => {
     const ratio = median(unknown) / median(known)
     expect(ratio).toBeGreaterThan(0.5)
     expect(ratio).toBeLessThan(2)
+  })
+})
+
+describe('client authentication with a saturated password hasher', () => {
+  it('is refused 503 temporarily_unavailable before any database query', async () => {
+    await using database = await createTestDatabase('pglite')
+    const { database: recorded, statements } = recordingStatements(database)
+    const { passwords, state } = saturableHasher()
+    await using w = await startSocketWarden({ backend: 'pglite', database: recorded, passwords })
+    const secret = await w.createClient({ id: 'reports', audiences: ['warden-api'] })
+
+    state.saturated = true
+    statements.length = 0
+    const refused = await w.token(
+      { grant_type: 'client_credentials' },
+      { basic: ['reports', secret] },
+    )
+    expect(refused.status).toBe(503)
+    expect(refused.json['error']).toBe('temporarily_unavailable')
+    expect(refused.headers.get('retry-after')).toBe('1')
+    expect(statements).toEqual([])
+
+    state.saturated = false
+    const granted = await w.token(
+      { grant_type: 'client_credentials' },
+      { basic: ['reports', secret] },
+    )
+    expect(granted.status).toBe(200)
   })
 })

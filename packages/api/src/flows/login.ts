@@ -34,6 +34,8 @@ export function accountKeyOf(email: string): string {
  *   accounts.
  * - An unknown account costs a dummy verification, and every failure gets the same error and
  *   message, so neither the answer nor its timing tells whether the account exists.
+ * - Then the password hasher admits the attempt, or refuses it `overloaded` before any database
+ *   query, whatever the account (see `PasswordHasher.admit`).
  */
 export function createLoginCheck(options: { maxWaitingPerIp?: number; maxWaitMs?: number } = {}) {
   const perIp = createKeyedQueue({
@@ -137,7 +139,11 @@ export function createLoginCheck(options: { maxWaitingPerIp?: number; maxWaitMs?
       request: RequestMeta,
       input: { email: string; password: string },
     ): Promise<User> {
-      const outcome = await perIp.run(request.ip, () => attempt(services, request, input))
+      // Admitted by the hasher before the database is asked anything: beyond what it can run
+      // and queue, the attempt is refused at once (a login flood must not become a query flood).
+      const outcome = await perIp.run(request.ip, () =>
+        services.passwords.admit(() => attempt(services, request, input)),
+      )
       if (!outcome) {
         throw new AuthError('rate_limited', 'Too many concurrent login attempts', { retryAfter: 1 })
       }
