@@ -306,7 +306,7 @@ function stormNotes(runs: StormRun[]): string[] {
       )
       .join(
         '; ',
-      )}. argon2id runs on the libuv pool (\`maxConcurrent\` = CPUs − 1 = 1 here, 64 queued); logins beyond that queue get 503 \`overloaded\` at once, and with one IP the per-IP login queue (16 waiting) answers 429 before the hasher is reached.`,
+      )}. argon2id runs on the libuv pool (\`maxConcurrent\` = CPUs − 1 = 1 here, 64 queued); logins beyond what the hasher can run and queue (65 at once) get 503 \`overloaded\` at once, before any database query, and with one IP the per-IP login queue (16 waiting) answers 429 before the hasher is reached.`,
   ]
 }
 
