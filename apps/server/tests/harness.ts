@@ -4,7 +4,6 @@ import { join } from 'node:path'
 
 import { appRouter } from '@warden/api'
 import {
-  AuthError,
   createManualClock,
   createPasswordHasher,
   generateKeySet,
@@ -18,35 +17,40 @@ import { createLogger, parseConfig, startWarden } from '../src/index.ts'
 export const START = Date.UTC(2026, 10, 23, 12, 0, 0)
 
 /** Fast argon2 parameters for tests that are not about hashing cost. */
-export const testPasswords = () =>
+export const testPasswords = (limits: { maxConcurrent?: number; maxQueue?: number } = {}) =>
   createPasswordHasher({
     memoryCost: 1024,
     timeCost: 1,
     parallelism: 1,
     unsafeTestParameters: true,
+    ...limits,
   })
 
 /**
- * The fast test hasher, with a switch that makes it answer as a saturated one: `admit` refuses
- * with the `overloaded` error a full hasher gives, without running the operation.
+ * A fast test hasher that admits one password operation at a time (no queue). `saturate()`
+ * takes that one place until `free()`: meanwhile the hasher's own admission refuses every
+ * login and client authentication `overloaded`.
  */
 export function saturableHasher() {
-  const inner = testPasswords()
-  const state = { saturated: false }
-  const passwords: PasswordHasher = {
-    ...inner,
-    admit(task) {
-      if (state.saturated) {
-        return Promise.reject(
-          new AuthError('overloaded', 'Too many password operations in progress', {
-            retryAfter: 1,
+  const passwords = testPasswords({ maxConcurrent: 1, maxQueue: 0 })
+  let release: (() => void) | undefined
+  let held: Promise<void> | undefined
+  return {
+    passwords,
+    saturate() {
+      held = passwords.admit(
+        () =>
+          new Promise<void>((resolve) => {
+            release = resolve
           }),
-        )
-      }
-      return inner.admit(task)
+      )
+    },
+    /** Gives the place back; resolves once the hasher has it again. */
+    async free() {
+      release?.()
+      await held
     },
   }
-  return { passwords, state }
 }
 
 /**

@@ -11,11 +11,15 @@ describe.each(testBackends())('brute-force protection on %s', (backend) => {
   it('a saturated password hasher: logins refused 503 overloaded before any database query', async () => {
     await using database = await createTestDatabase(backend)
     const { database: recorded, statements } = recordingStatements(database)
-    const { passwords, state } = saturableHasher()
-    await using t = await startTestWarden({ backend, database: recorded, passwords })
+    const hasher = saturableHasher()
+    await using t = await startTestWarden({
+      backend,
+      database: recorded,
+      passwords: hasher.passwords,
+    })
     await t.register('ada@example.com')
 
-    state.saturated = true
+    hasher.saturate()
     for (const email of ['ada@example.com', 'ghost@example.com']) {
       statements.length = 0
       const refused = await t.call('auth.login', {
@@ -28,7 +32,7 @@ describe.each(testBackends())('brute-force protection on %s', (backend) => {
       expect(statements, email).toEqual([])
     }
 
-    state.saturated = false
+    await hasher.free()
     statements.length = 0
     expect(
       (

@@ -412,11 +412,15 @@ describe('client authentication with a saturated password hasher', () => {
   it('is refused 503 temporarily_unavailable before any database query', async () => {
     await using database = await createTestDatabase('pglite')
     const { database: recorded, statements } = recordingStatements(database)
-    const { passwords, state } = saturableHasher()
-    await using w = await startSocketWarden({ backend: 'pglite', database: recorded, passwords })
+    const hasher = saturableHasher()
+    await using w = await startSocketWarden({
+      backend: 'pglite',
+      database: recorded,
+      passwords: hasher.passwords,
+    })
     const secret = await w.createClient({ id: 'reports', audiences: ['warden-api'] })
 
-    state.saturated = true
+    hasher.saturate()
     statements.length = 0
     const refused = await w.token(
       { grant_type: 'client_credentials' },
@@ -427,7 +431,7 @@ describe('client authentication with a saturated password hasher', () => {
     expect(refused.headers.get('retry-after')).toBe('1')
     expect(statements).toEqual([])
 
-    state.saturated = false
+    await hasher.free()
     const granted = await w.token(
       { grant_type: 'client_credentials' },
       { basic: ['reports', secret] },
