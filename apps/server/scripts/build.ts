@@ -27,7 +27,7 @@ import { build } from 'esbuild'
 const SERVER_DIR = fileURLToPath(new URL('..', import.meta.url))
 
 /** Packages that stay outside the bundle (each a dependency of `@warden/server`, or optional). */
-export const EXTERNAL = ['@node-rs/argon2', '@electric-sql/pglite', 'pg-native']
+const EXTERNAL = ['@node-rs/argon2', '@electric-sql/pglite', 'pg-native']
 
 /**
  * Bundles the entries into `outdir` (default `apps/server/dist`), replacing what is there.

@@ -24,10 +24,10 @@ export interface ChildWarden {
 }
 
 /**
- * Starts the server as its own process, the way `pnpm start` does but as ONE process (node with
- * tsx's loader, not the tsx CLI, which would put a second process between us and the server:
- * a SIGKILL must reach the server itself). `env` is the whole environment given to it, on top of
- * PATH; the port should be 0 (the ready line says which one was taken).
+ * Starts the server from its sources as its own process, the way `pnpm dev` does but as ONE
+ * process (node with tsx's loader, not the tsx CLI, which would put a second process between us
+ * and the server: a SIGKILL must reach the server itself). `env` is the whole environment given
+ * to it, on top of PATH; the port should be 0 (the ready line says which one was taken).
  *
  * @throws Error when the server exits or prints no ready line within `readyTimeoutMs`
  */

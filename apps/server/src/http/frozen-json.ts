@@ -19,7 +19,7 @@ export function serializeOncePerFrozenValue(
     let text = texts.get(value)
     if (text === undefined) {
       text = serialize(value)
-      texts.set(value, isFrozenPlainData(value, 0) ? text : null)
+      texts.set(value, isFrozenPlainData(value) ? text : null)
     }
     return text ?? serialize(value)
   }

@@ -34,8 +34,8 @@ export function accountKeyOf(email: string): string {
  *   accounts.
  * - An unknown account costs a dummy verification, and every failure gets the same error and
  *   message, so neither the answer nor its timing tells whether the account exists.
- * - Then the password hasher admits the attempt, or refuses it `overloaded` before any database
- *   query, whatever the account (see `PasswordHasher.admit`).
+ * - When its turn in that queue comes, the password hasher admits the attempt or refuses it
+ *   `overloaded`, before any database query and whatever the account (`PasswordHasher.admit`).
  */
 export function createLoginCheck(options: { maxWaitingPerIp?: number; maxWaitMs?: number } = {}) {
   const perIp = createKeyedQueue({
