@@ -28,7 +28,7 @@ const profile: CpuProfile = {
     frame(1, '(idle)', ''),
     frame(2, 'callRecursive', `${PNPM}/@trpc+server@11.25.2/node_modules/@trpc/server/dist/x.mjs`),
     frame(3, 'writev', ''),
-    frame(4, 'answerSingleQuery', 'file:///work/main/apps/server/src/http/trpc.ts'),
+    frame(4, 'answerSingleCall', 'file:///work/main/apps/server/src/http/trpc.ts'),
   ],
   startTime: 0,
   endTime: 8000,

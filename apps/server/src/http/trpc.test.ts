@@ -1,8 +1,11 @@
 /*
- * The single-query path of `handleTrpc` must answer exactly what tRPC's `resolveResponse` would.
- * Each request is sent twice: as is (answered by `answerSingleQuery`) and with an extra query
+ * The single-call path of `handleTrpc` must answer exactly what tRPC's `resolveResponse` would.
+ * Each request is sent twice: as is (answered by `answerSingleCall`) and with an extra query
  * parameter tRPC ignores (which sends it through `resolveResponse`); status, body and the headers
- * a client or a cache reads must be identical.
+ * a client or a cache reads must be identical, and `resolveResponse` must have been called for
+ * the second only.
+ *
+ * Queries by GET:
  *
  * | request                                             | answer                               |
  * |-----------------------------------------------------|--------------------------------------|
@@ -15,8 +18,25 @@
  * | projects.get with input of the wrong shape          | 400 BAD_REQUEST (zod)                |
  * | projects.get for a project that does not exist      | 404 NOT_FOUND                        |
  * | admin.users.list as a member                        | 403 insufficient_scope               |
+ *
+ * Mutations by POST (each sent so that both answers are the same despite its side effects):
+ *
+ * | request                                             | answer                               |
+ * |-----------------------------------------------------|--------------------------------------|
+ * | auth.login, right password (bearer; cookie)         | 200 (tokens differ; all else same)   |
+ * | auth.login, wrong password                          | 401 invalid_credentials              |
+ * | auth.login with `application/json; charset=utf-8`   | 401 invalid_credentials              |
+ * | auth.login with a body that is not JSON / empty     | 400 BAD_REQUEST                      |
+ * | auth.login with input of the wrong shape            | 400 BAD_REQUEST (zod)                |
+ * | auth.login in cookie transport from a foreign Origin| 403                                  |
+ * | auth.register with a taken e-mail                   | 409 CONFLICT                         |
+ * | projects.create without a token                     | 401 + WWW-Authenticate               |
+ *
+ * Requests the single-call path must leave to `resolveResponse`, each checked by the number of
+ * its calls: a batch, a query by POST, a mutation by GET, a body of another type or none.
  */
-import { describe, expect, it } from 'vitest'
+import * as trpcHttp from '@trpc/server/http'
+import { beforeEach, describe, expect, it, vi } from 'vitest'
 
 import { startTestWarden, type TestWarden } from '../../tests/harness.ts'
 
@@ -31,21 +51,53 @@ const COMPARED_HEADERS = [
   'content-security-policy',
 ]
 
-async function answer(t: TestWarden, path: string, headers: Record<string, string>) {
-  const response = await t.request(path, { headers })
+vi.mock('@trpc/server/http', async (importOriginal) => {
+  const original = await importOriginal<typeof trpcHttp>()
+  return { ...original, resolveResponse: vi.fn(original.resolveResponse) }
+})
+const resolveResponse = vi.mocked(trpcHttp.resolveResponse)
+beforeEach(() => {
+  resolveResponse.mockClear()
+})
+
+interface Sent {
+  headers?: Record<string, string>
+  /** A POST with this body. */
+  body?: string
+}
+
+/** Tokens and cookie values differ from one login to the next; nothing else may. */
+const maskTokens = (text: string) =>
+  text.replace(/eyJ[\w-]+\.[\w-]+\.[\w-]+|wrt_[\w-]+/g, '<token>')
+
+async function answer(t: TestWarden, path: string, sent: Sent) {
+  const response = await t.request(path, {
+    headers: sent.headers ?? {},
+    ...(sent.body === undefined ? {} : { method: 'POST', body: sent.body }),
+  })
   return {
     status: response.status,
-    body: await response.json(),
-    headers: Object.fromEntries(COMPARED_HEADERS.map((name) => [name, response.headers.get(name)])),
+    body: JSON.parse(maskTokens(await response.text())) as unknown,
+    headers: Object.fromEntries(
+      COMPARED_HEADERS.map((name) => {
+        const value = name === 'set-cookie' ? response.headers.getSetCookie().join('\n') : null
+        return [name, value === null ? response.headers.get(name) : maskTokens(value)]
+      }),
+    ),
   }
 }
 
-async function expectSameAnswer(t: TestWarden, path: string, headers: Record<string, string> = {}) {
-  const fast = await answer(t, path, headers)
-  const viaResolveResponse = await answer(t, `${path}${path.includes('?') ? '&' : '?'}x=1`, headers)
+async function expectSameAnswer(t: TestWarden, path: string, sent: Sent = {}) {
+  const calls = resolveResponse.mock.calls.length
+  const fast = await answer(t, path, sent)
+  expect(resolveResponse.mock.calls.length, 'answered by resolveResponse').toBe(calls)
+  const viaResolveResponse = await answer(t, `${path}${path.includes('?') ? '&' : '?'}x=1`, sent)
+  expect(resolveResponse.mock.calls.length).toBe(calls + 1)
   expect(fast).toEqual(viaResolveResponse)
   return fast
 }
+
+const json = { 'content-type': 'application/json' }
 
 describe('single GET queries answer as resolveResponse does', () => {
   it('success, auth failures, input errors, procedure errors', async () => {
@@ -56,19 +108,87 @@ describe('single GET queries answer as resolveResponse does', () => {
 
     expect((await expectSameAnswer(t, '/trpc/system.info')).status).toBe(200)
     expect((await expectSameAnswer(t, '/trpc/system.info?input=%7Bnot%20json')).status).toBe(200)
-    expect((await expectSameAnswer(t, '/trpc/system.whoami', bearer)).status).toBe(200)
-    expect((await expectSameAnswer(t, '/trpc/system.whoami')).status).toBe(401)
+    const whoami = '/trpc/system.whoami'
+    expect((await expectSameAnswer(t, whoami, { headers: bearer })).status).toBe(200)
+    expect((await expectSameAnswer(t, whoami)).status).toBe(401)
     const forged = { authorization: `Bearer ${accessToken.slice(0, -4)}AAAA` }
-    const refused = await expectSameAnswer(t, '/trpc/system.whoami', forged)
+    const refused = await expectSameAnswer(t, whoami, { headers: forged })
     expect(refused.status).toBe(401)
     expect(refused.headers['www-authenticate']).toContain('invalid_signature')
     const doubled = { authorization: `Bearer ${accessToken}, Bearer ${accessToken}` }
-    expect((await expectSameAnswer(t, '/trpc/system.whoami', doubled)).status).toBe(400)
-    expect((await expectSameAnswer(t, '/trpc/projects.get?input=%7Bnot', bearer)).status).toBe(400)
+    expect((await expectSameAnswer(t, whoami, { headers: doubled })).status).toBe(400)
+    const notJson = '/trpc/projects.get?input=%7Bnot'
+    expect((await expectSameAnswer(t, notJson, { headers: bearer })).status).toBe(400)
     const wrongShape = `/trpc/projects.get?${input({ id: 42 })}`
-    expect((await expectSameAnswer(t, wrongShape, bearer)).status).toBe(400)
+    expect((await expectSameAnswer(t, wrongShape, { headers: bearer })).status).toBe(400)
     const missing = `/trpc/projects.get?${input({ id: '0190d3a4-7c1e-7a5e-9b1c-2f3a4b5c6d7e' })}`
-    expect((await expectSameAnswer(t, missing, bearer)).status).toBe(404)
-    expect((await expectSameAnswer(t, '/trpc/admin.users.list', bearer)).status).toBe(403)
+    expect((await expectSameAnswer(t, missing, { headers: bearer })).status).toBe(404)
+    const admin = '/trpc/admin.users.list'
+    expect((await expectSameAnswer(t, admin, { headers: bearer })).status).toBe(403)
+  })
+})
+
+describe('single POST mutations answer as resolveResponse does', () => {
+  it('success, credentials, input errors, CSRF, conflicts, auth failures', async () => {
+    await using t = await startTestWarden({ backend: 'pglite' })
+    const email = 'ada@example.com'
+    const password = 'correct horse battery staple'
+    await t.register(email, password)
+    const login = '/trpc/auth.login'
+    const body = (value: unknown) => JSON.stringify(value)
+
+    const bearer = await expectSameAnswer(t, login, {
+      headers: json,
+      body: body({ email, password }),
+    })
+    expect(bearer.status).toBe(200)
+    expect(bearer.body).toMatchObject({ result: { data: { refreshToken: '<token>' } } })
+    const cookie = await expectSameAnswer(t, login, {
+      headers: { ...json, origin: 'https://app.example' },
+      body: body({ email, password, transport: 'cookie' }),
+    })
+    expect(cookie.status).toBe(200)
+    expect(cookie.headers['set-cookie']).toContain('HttpOnly')
+
+    const wrong = body({ email, password: 'not the password at all' })
+    const refused = await expectSameAnswer(t, login, { headers: json, body: wrong })
+    expect(refused.status).toBe(401)
+    expect(refused.body).toMatchObject({ error: { data: { authError: 'invalid_credentials' } } })
+    const charset = { 'content-type': 'Application/JSON; charset=utf-8' }
+    expect((await expectSameAnswer(t, login, { headers: charset, body: wrong })).status).toBe(401)
+    expect((await expectSameAnswer(t, login, { headers: json, body: '{not' })).status).toBe(400)
+    expect((await expectSameAnswer(t, login, { headers: json, body: '' })).status).toBe(400)
+    const wrongShape = body({ email: 42 })
+    expect((await expectSameAnswer(t, login, { headers: json, body: wrongShape })).status).toBe(400)
+    const foreign = { ...json, origin: 'https://evil.example' }
+    const csrf = body({ email, password, transport: 'cookie' })
+    expect((await expectSameAnswer(t, login, { headers: foreign, body: csrf })).status).toBe(403)
+
+    const taken = body({ email, password })
+    const conflict = await expectSameAnswer(t, '/trpc/auth.register', {
+      headers: json,
+      body: taken,
+    })
+    expect(conflict.status).toBe(409)
+    const create = { headers: json, body: body({ name: 'Apollo' }) }
+    const unauthenticated = await expectSameAnswer(t, '/trpc/projects.create', create)
+    expect(unauthenticated.status).toBe(401)
+    expect(unauthenticated.headers['www-authenticate']).toMatch(/^Bearer realm="warden"/)
+  })
+
+  it('leaves batches, queries by POST, mutations by GET and other bodies to resolveResponse', async () => {
+    await using t = await startTestWarden({ backend: 'pglite' })
+    const sent: [string, RequestInit, number][] = [
+      ['/trpc/auth.login?batch=1', { method: 'POST', headers: json, body: '{"0":{}}' }, 400],
+      ['/trpc/system.info', { method: 'POST', headers: json, body: '{}' }, 405],
+      ['/trpc/auth.login', { method: 'GET' }, 405],
+      ['/trpc/auth.login', { method: 'POST', body: '{}' }, 415],
+      ['/trpc/auth.login', { method: 'POST', headers: { 'content-type': 'text/plain' } }, 415],
+    ]
+    for (const [path, init, status] of sent) {
+      resolveResponse.mockClear()
+      expect((await t.request(path, init)).status, `${init.method} ${path}`).toBe(status)
+      expect(resolveResponse, `${init.method} ${path}`).toHaveBeenCalledOnce()
+    }
   })
 })

@@ -102,10 +102,11 @@ class TrpcExchange implements RequestMeta {
  * Serves the tRPC router under `/trpc`: no data transformer, GET for queries, POST for
  * mutations, batching on and capped, tRPC's error shapes and status codes.
  *
- * A single query by GET (what `system.info`, `system.whoami` and every unbatched client query
- * are) is answered by `answerSingleQuery`, which does what tRPC's `resolveResponse` does for it
- * without the parts such a request cannot use; everything else (batches, mutations, streaming,
- * unknown paths, other methods) goes to `resolveResponse`, which every tRPC adapter calls. The
+ * A single call (a query by GET or a mutation by POST with a JSON body: `system.whoami`,
+ * `auth.login` and every call of the typed client that its link does not batch) is answered by
+ * `answerSingleCall`, which does what tRPC's `resolveResponse` does for it without the parts such
+ * a request cannot use; everything else (batches, streaming, other body types, unknown paths,
+ * other methods) goes to `resolveResponse`, which every tRPC adapter calls. The
  * auth outcome is copied to the request log afterwards.
  */
 export function handleTrpc(options: {
@@ -126,7 +127,7 @@ export function handleTrpc(options: {
     const req = c.req.raw
     const exchange = new TrpcExchange(c, config, socketAddress)
     const path = procedurePath(req.url)
-    const single = singleQuery(req, path)
+    const single = singleCall(req, path)
     const response =
       single === undefined
         ? await resolveResponse({
@@ -140,7 +141,7 @@ export function handleTrpc(options: {
             responseMeta: ({ errors }) => ({ headers: exchange.headersFor(errors) }),
             onError,
           })
-        : await answerSingleQuery({ req, path, ...single, exchange, services, onError })
+        : await answerSingleCall({ req, path, ...single, exchange, services, onError })
     const auth = exchange.context?.peekAuth()
     if (auth?.status === 'authenticated') c.set('userId', auth.claims.sub)
     // The bearer token's failure, else the first call's (`refresh_reused`, `invalid_credentials`,
@@ -151,28 +152,45 @@ export function handleTrpc(options: {
   }
 }
 
+/** A request that is one call, answered by `answerSingleCall`. */
+interface SingleCall {
+  readonly procedure: AnyProcedure
+  readonly type: 'query' | 'mutation'
+  /** The raw JSON input: the `input` query parameter of a query, the body of a mutation. */
+  readonly readInput: () => Promise<string | null> | string | null
+}
+
 /**
- * The procedure and raw `input` of a request that is one query called by GET, or undefined for
- * anything `resolveResponse` must handle: another method, a batch or any query parameter besides
- * `input`, a streaming `Accept`, a body type, an encoded or unknown path, a non-query.
+ * The procedure and raw input of a request that is one call: a query by GET, or a mutation by
+ * POST with a JSON body; undefined for anything `resolveResponse` must handle: another method or
+ * body type, a batch or any other query parameter (a mutation takes none), a streaming `Accept`,
+ * an encoded or unknown path, a procedure of another type.
  */
-function singleQuery(
-  req: Request,
-  path: string,
-): { procedure: AnyProcedure; input: string | null } | undefined {
-  if (req.method !== 'GET' || hasLazyRouters || path.includes('%')) return undefined
+function singleCall(req: Request, path: string): SingleCall | undefined {
+  if (hasLazyRouters || path.includes('%')) return undefined
+  const { method, headers } = req
+  const post = method === 'POST'
+  if (!post && method !== 'GET') return undefined
   const procedure = Object.hasOwn(procedures, path) ? procedures[path] : undefined
-  if (procedure?._def.type !== 'query') return undefined
-  const { headers } = req
-  if (headers.get('content-type') !== null || headers.get('trpc-accept') !== null) return undefined
+  const type = procedure?._def.type
+  if (procedure === undefined || type !== (post ? 'mutation' : 'query')) return undefined
+  if (headers.get('trpc-accept') !== null) return undefined
   if (headers.get('accept')?.includes('application/jsonl') === true) return undefined
   const url = req.url
   const query = url.indexOf('?')
-  if (query === -1) return { procedure, input: null }
+  if (post) {
+    // tRPC's test for the JSON body type: case-insensitive, parameters ignored.
+    const contentType = headers.get('content-type')?.toLowerCase().split(';', 1)[0]?.trim()
+    if (contentType !== 'application/json' || query !== -1) return undefined
+    return { procedure, type, readInput: () => req.text() }
+  }
+  if (headers.get('content-type') !== null) return undefined
+  if (query === -1) return { procedure, type, readInput: () => null }
   const hash = url.indexOf('#', query)
   const params = new URLSearchParams(url.slice(query + 1, hash === -1 ? undefined : hash))
   for (const name of params.keys()) if (name !== 'input') return undefined
-  return { procedure, input: params.get('input') }
+  const input = params.get('input')
+  return { procedure, type, readInput: () => input }
 }
 
 /** The JSON body of a successful call: tRPC's envelope around the transformer's output. */
@@ -181,54 +199,55 @@ const resultBody = serializeOncePerFrozenValue((data) =>
 )
 
 /**
- * What `resolveResponse` answers for a single query by GET, step for step: the context; the
- * procedure with the request's abort signal and its input parsed from JSON (and the router's
- * input transformer) on first use, a bad one being a 400 `BAD_REQUEST`; a stream-like result
- * refused as `UNSUPPORTED_MEDIA_TYPE`; `onError`; the error shape from the router's formatter and
- * the status from its `httpStatus`, else from the error's code; `Vary: trpc-accept, accept`, the
- * JSON content type, then the `responseMeta` headers; the body in tRPC's envelope through the
- * router's output transformer (serialized once for a result that is deeply frozen plain data and
- * answered again: see `serializeOncePerFrozenValue`). Left out, because a single query cannot use
- * them: batching, method override, streaming, subscriptions, body parsing, and the combined abort
- * signals, `URL` and `Headers` objects built for those.
+ * What `resolveResponse` answers for a single call, step for step: the context; the procedure
+ * with the request's abort signal and its input, read and parsed from JSON (and the router's
+ * input transformer) on first use, an unreadable one being a 400 `BAD_REQUEST`; a stream-like
+ * result refused as `UNSUPPORTED_MEDIA_TYPE`; `onError`; the error shape from the router's
+ * formatter and the status from its `httpStatus`, else from the error's code;
+ * `Vary: trpc-accept, accept`, the JSON content type, then the `responseMeta` headers; the body in
+ * tRPC's envelope through the router's output transformer (serialized once for a result that is
+ * deeply frozen plain data and answered again: see `serializeOncePerFrozenValue`). Left out,
+ * because a single call cannot use them: batching, method override, streaming, subscriptions,
+ * the other body types, and the combined abort signals, `URL` and `Headers` objects built for
+ * those.
  */
-async function answerSingleQuery(call: {
-  req: Request
-  path: string
-  procedure: AnyProcedure
-  input: string | null
-  exchange: TrpcExchange
-  services: ApiServices
-  onError: HTTPErrorHandler<typeof appRouter, Request>
-}): Promise<Response> {
-  const { req, path, procedure, exchange } = call
+async function answerSingleCall(
+  call: SingleCall & {
+    req: Request
+    path: string
+    exchange: TrpcExchange
+    services: ApiServices
+    onError: HTTPErrorHandler<typeof appRouter, Request>
+  },
+): Promise<Response> {
+  const { req, path, procedure, type, exchange } = call
   const { transformer } = routerConfig
-  // Read on first use, as tRPC does: a procedure without input never parses it.
-  const input: { read: boolean; value: unknown } = { read: false, value: undefined }
-  const getRawInput = () => {
-    if (!input.read) {
-      try {
-        const parsed: unknown = call.input ? JSON.parse(call.input) : undefined
-        input.value = parsed === undefined ? undefined : transformer.input.deserialize(parsed)
-      } catch (cause) {
-        if (cause instanceof TRPCError) return Promise.reject(cause)
-        const message = cause instanceof Error ? cause.message : 'Invalid input'
-        return Promise.reject(new TRPCError({ code: 'BAD_REQUEST', message, cause }))
-      }
-      input.read = true
+  // Read on first use, as tRPC does: a procedure without input never reads it.
+  let input: unknown
+  const readInput = async (): Promise<unknown> => {
+    try {
+      const raw = await call.readInput()
+      const parsed: unknown = raw ? JSON.parse(raw) : undefined
+      input = parsed === undefined ? undefined : (transformer.input.deserialize(parsed) as unknown)
+      return input
+    } catch (cause) {
+      if (cause instanceof TRPCError) throw cause
+      const message = cause instanceof Error ? cause.message : 'Invalid input'
+      throw new TRPCError({ code: 'BAD_REQUEST', message, cause })
     }
-    return Promise.resolve(input.value)
   }
+  let reading: Promise<unknown> | undefined
+  const getRawInput = () => (reading ??= readInput())
 
   let data: unknown
   let failure: { error: TRPCError; path: string | undefined; input: unknown } | undefined
   try {
     const ctx = (exchange.context = createContext({ services: call.services, request: exchange }))
     const signal = req.signal
-    data = await procedure({ path, getRawInput, ctx, type: 'query', signal, batchIndex: 0 })
+    data = await procedure({ path, getRawInput, ctx, type, signal, batchIndex: 0 })
   } catch (cause) {
     const error = getTRPCErrorFromUnknown(cause)
-    failure = { error, path, input: input.read ? input.value : undefined }
+    failure = { error, path, input }
   }
   if (failure === undefined && isDataStream(data)) {
     // resolveResponse raises this outside the call, so without the call's path and input.
@@ -248,7 +267,6 @@ async function answerSingleQuery(call: {
   } else {
     const { error } = failure
     const ctx = exchange.context
-    const type = 'query'
     call.onError({ error, path: failure.path, input: failure.input, ctx, type, req })
     const shape = getErrorShape({
       config: routerConfig,
