@@ -1,6 +1,12 @@
 import { TRPCError, type TRPC_ERROR_CODE_KEY } from '@trpc/server'
 
-import { AuthError, challengeFor, type AuthErrorCode, type Challenge } from '@warden/auth'
+import {
+  AuthError,
+  challengeFor,
+  withoutStackTrace,
+  type AuthErrorCode,
+  type Challenge,
+} from '@warden/auth'
 
 // tRPC's code for each status an auth failure is answered with (`challengeFor` decides the status).
 const TRPC_CODE_BY_STATUS = {
@@ -11,10 +17,13 @@ const TRPC_CODE_BY_STATUS = {
   503: 'SERVICE_UNAVAILABLE',
 } as const satisfies Record<Challenge['status'], TRPC_ERROR_CODE_KEY>
 
-/** Converts an `AuthError` to the tRPC error that carries it; the formatter exposes its code. */
+/**
+ * Converts an `AuthError` to the tRPC error that carries it; the formatter exposes its code. Like
+ * the `AuthError`, it has no stack trace.
+ */
 export function toTRPCError(error: AuthError): TRPCError {
   const code = TRPC_CODE_BY_STATUS[challengeFor(error).status]
-  return new TRPCError({ code, message: error.message, cause: error })
+  return withoutStackTrace(() => new TRPCError({ code, message: error.message, cause: error }))
 }
 
 /** Throws the tRPC form of an auth failure. */

@@ -1,7 +1,7 @@
 // The public API of @warden/auth. Each export is documented where it is declared.
 
 // Errors and time
-export { AuthError, isAuthError, tokenErrorCodes } from './errors/auth-error.ts'
+export { AuthError, isAuthError, tokenErrorCodes, withoutStackTrace } from './errors/auth-error.ts'
 export type { AuthErrorCode, TokenErrorCode } from './errors/auth-error.ts'
 export { KeySetError } from './errors/key-set-error.ts'
 export type { KeySetErrorCode } from './errors/key-set-error.ts'

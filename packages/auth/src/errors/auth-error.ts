@@ -42,6 +42,10 @@ export type AuthErrorCode =
  * people and may change; act on `code`. `retryAfter` (seconds) accompanies `rate_limited` and
  * `overloaded`.
  *
+ * An `AuthError` has no stack trace: it is the answer to what a client sent, not a bug, and its
+ * `code` says where it comes from. Capturing one would cost a refused request more than checking
+ * a cached token does, and an attacker decides how many requests are refused.
+ *
  * @example
  * throw new AuthError('rate_limited', 'Too many attempts', { retryAfter: 30 })
  */
@@ -55,9 +59,31 @@ export class AuthError extends Error {
     message?: string,
     options?: { cause?: unknown; retryAfter?: number | undefined },
   ) {
+    // `super` must stay a statement of its own here (the class initialises fields), hence no
+    // `withoutStackTrace`.
+    const stackTraceLimit = Error.stackTraceLimit
+    Error.stackTraceLimit = 0
     super(message ?? code, options?.cause === undefined ? undefined : { cause: options.cause })
+    Error.stackTraceLimit = stackTraceLimit
     this.code = code
     if (options?.retryAfter !== undefined) this.retryAfter = options.retryAfter
+  }
+}
+
+/**
+ * Creates an error without capturing a stack trace, for errors that report an outcome rather than
+ * a bug, such as the framework error that carries an {@link AuthError}.
+ *
+ * @example
+ * const error = withoutStackTrace(() => new TRPCError({ code: 'UNAUTHORIZED', cause }))
+ */
+export function withoutStackTrace<T>(create: () => T): T {
+  const stackTraceLimit = Error.stackTraceLimit
+  Error.stackTraceLimit = 0
+  try {
+    return create()
+  } finally {
+    Error.stackTraceLimit = stackTraceLimit
   }
 }
 

@@ -7,9 +7,27 @@ import {
   KeySetError,
   systemClock,
   tokenErrorCodes,
+  withoutStackTrace,
   type AuthErrorCode,
   type TokenErrorCode,
 } from '../index.ts'
+
+describe('withoutStackTrace', () => {
+  it('creates an error without a stack trace, then restores the limit, also when creation throws', () => {
+    const limit = Error.stackTraceLimit
+    const error = withoutStackTrace(() => new TypeError('an outcome'))
+    expect(error).toBeInstanceOf(TypeError)
+    expect(error.stack).not.toMatch(/\n\s+at /)
+    expect(Error.stackTraceLimit).toBe(limit)
+    expect(() =>
+      withoutStackTrace(() => {
+        throw new Error('creation failed')
+      }),
+    ).toThrow('creation failed')
+    expect(Error.stackTraceLimit).toBe(limit)
+    expect(new Error('a bug').stack).toMatch(/\n\s+at /)
+  })
+})
 
 describe('AuthError', () => {
   it('carries a code, a name, a cause and retryAfter', () => {
@@ -27,6 +45,13 @@ describe('AuthError', () => {
     const error = new AuthError('expired_token')
     expect(error.message).toBe('expired_token')
     expect('retryAfter' in error).toBe(false)
+  })
+
+  it('captures no stack trace, and leaves the limit for other errors as it was', () => {
+    const limit = Error.stackTraceLimit
+    expect(new AuthError('rate_limited').stack).not.toMatch(/\n\s+at /)
+    expect(Error.stackTraceLimit).toBe(limit)
+    expect(new Error('a bug').stack).toMatch(/\n\s+at /)
   })
 
   it('is recognised by isAuthError', () => {
