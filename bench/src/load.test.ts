@@ -1,6 +1,10 @@
+import { once } from 'node:events'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
+
 import { describe, expect, it } from 'vitest'
 
-import { percentile } from './load.ts'
+import { measureLatencyAtRate, percentile } from './load.ts'
 
 describe('percentile', () => {
   it('is the nearest-rank percentile of a sorted list', () => {
@@ -10,5 +14,45 @@ describe('percentile', () => {
     expect(percentile(values, 100)).toBe(100)
     expect(percentile([5], 99)).toBe(5)
     expect(percentile([], 99)).toBeNaN()
+  })
+})
+
+describe('measureLatencyAtRate', () => {
+  it('spreads its requests evenly, and a stalled answer neither delays the next ones nor hides', async () => {
+    const arrivals: number[] = []
+    const server = createServer((request, response) => {
+      arrivals.push(performance.now())
+      // The 20th request stalls for 150 ms; every other is answered at once.
+      const stall = arrivals.length === 20 ? 150 : 0
+      setTimeout(() => response.end('{}'), stall)
+    })
+    server.listen(0, '127.0.0.1')
+    await once(server, 'listening')
+    try {
+      const { port } = server.address() as AddressInfo
+      const sample = await measureLatencyAtRate({
+        url: `http://127.0.0.1:${port}`,
+        path: '/probe',
+        rate: 100,
+        durationSec: 1,
+      })
+      expect(sample.requests).toBe(100)
+      expect(sample.statuses).toEqual({ '200': 100 })
+      // Evenly spaced: 10 ms apart, give or take a timer's jitter; never a burst.
+      const gaps = arrivals.slice(1).map((at, i) => at - arrivals[i]!)
+      const sortedGaps = gaps.toSorted((a, b) => a - b)
+      expect(percentile(sortedGaps, 50)).toBeGreaterThan(8)
+      expect(percentile(sortedGaps, 50)).toBeLessThan(12)
+      const busiest = Math.max(
+        ...arrivals.map((at) => arrivals.filter((other) => other >= at && other < at + 50).length),
+      )
+      expect(busiest).toBeLessThanOrEqual(8)
+      // The stalled answer is measured, and the requests after it went out on time.
+      expect(sample.maxMs).toBeGreaterThanOrEqual(150)
+      expect(arrivals[20]! - arrivals[19]!).toBeLessThan(30)
+      expect(sample.p50Ms).toBeLessThan(20)
+    } finally {
+      server.close()
+    }
   })
 })

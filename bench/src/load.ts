@@ -1,3 +1,5 @@
+import { Agent, request as httpRequest } from 'node:http'
+
 import autocannon, { type Client, type Request } from 'autocannon'
 
 export const CONNECTIONS = 10
@@ -100,10 +102,15 @@ export function percentile(sorted: readonly number[], p: number): number {
 }
 
 /**
- * Sends `rate` requests per second in total over `connections` connections for `durationSec`,
- * recording each response time to the microsecond (autocannon's histogram keeps whole
- * milliseconds, too coarse for sub-millisecond answers). At a modest rate every connection is
- * idle between requests, so queueing inside the client does not distort the figures.
+ * An open-loop probe: sends one GET every `1 / rate` seconds for `durationSec`, each at its own
+ * moment whatever the earlier ones became (a slow answer does not delay the next request, so a
+ * server that stalls is seen as such), over up to `connections` keep-alive connections, and
+ * records each response time to the microsecond, from the moment the request is made to the end
+ * of its body (a request waiting for a free connection counts that wait).
+ *
+ * Not autocannon's `overallRate`: that gives each connection a budget per second, sent back to
+ * back from the start of each second, so "200 requests/s" becomes a burst of 10 concurrent
+ * closed loops once a second, and the latency it measures is the burst's queueing.
  */
 export async function measureLatencyAtRate(options: {
   url: string
@@ -113,33 +120,47 @@ export async function measureLatencyAtRate(options: {
   connections?: number | undefined
   headers?: Record<string, string> | undefined
 }): Promise<LatencySample> {
+  const agent = new Agent({ keepAlive: true, maxSockets: options.connections ?? CONNECTIONS })
+  const url = new URL(options.path, options.url)
   const times: number[] = []
   const statuses: Record<string, number> = {}
-  const result = await new Promise<autocannon.Result>((resolve, reject) => {
-    const instance = autocannon(
-      {
-        url: `${options.url}${options.path}`,
-        connections: options.connections ?? CONNECTIONS,
-        overallRate: options.rate,
-        duration: options.durationSec,
-        headers: options.headers ?? {},
-      },
-      (error: unknown, done: autocannon.Result) => {
-        if (error === null || error === undefined) resolve(done)
-        else
-          reject(
-            error instanceof Error
-              ? error
-              : new Error(`autocannon failed: ${JSON.stringify(error)}`),
-          )
-      },
-    )
-    instance.on('response', (_client, statusCode, _bytes, responseTime) => {
-      times.push(responseTime)
-      statuses[statusCode] = (statuses[statusCode] ?? 0) + 1
+  const errors: Error[] = []
+  const one = () =>
+    new Promise<void>((resolve) => {
+      const started = performance.now()
+      const request = httpRequest(url, { agent, headers: options.headers ?? {} }, (response) => {
+        response.resume()
+        response.once('end', () => {
+          times.push(performance.now() - started)
+          const status = String(response.statusCode)
+          statuses[status] = (statuses[status] ?? 0) + 1
+          resolve()
+        })
+      })
+      request.once('error', (error) => {
+        errors.push(error)
+        resolve()
+      })
+      request.end()
     })
-  })
-  if (result.errors > 0) throw new Error(`${options.path}: ${result.errors} connection errors`)
+
+  const intervalMs = 1000 / options.rate
+  const count = Math.round(options.rate * options.durationSec)
+  const sent: Promise<void>[] = []
+  const start = performance.now()
+  try {
+    for (let i = 0; i < count; i++) {
+      const wait = start + i * intervalMs - performance.now()
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait))
+      sent.push(one())
+    }
+    await Promise.all(sent)
+  } finally {
+    agent.destroy()
+  }
+  if (errors.length > 0) {
+    throw new Error(`${options.path}: ${errors.length} connection errors (${errors[0]?.message})`)
+  }
   times.sort((a, b) => a - b)
   return {
     requests: times.length,
