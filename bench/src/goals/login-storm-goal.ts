@@ -74,7 +74,7 @@ export interface StormWorkerData {
   readonly ipOffset: number
 }
 
-/** Starts the storm in its own process; `stop()` ends it after its current wave. */
+/** Starts the storm in its own process; `stop()` ends it once the logins in flight are answered. */
 function startStorm(data: StormWorkerData): { stop: () => Promise<LoginOutcomes> } {
   // A process of its own, running TypeScript through tsx's loader as the bench itself does.
   const child = fork(fileURLToPath(new URL('./login-storm-worker.ts', import.meta.url)), [], {

@@ -1,9 +1,11 @@
 /**
  * The login storm of goal 5, in its own process so that sending and answering hundreds of logins
  * does not delay the event loop that times `system.whoami` (a measurement artefact otherwise).
- * Given its `StormWorkerData` by IPC, it keeps `concurrentLogins` logins in flight in waves — a
- * new wave when the last login of the previous one is answered — until the parent sends
- * `'stop'`, then sends back its `LoginOutcomes` and exits.
+ * Given its `StormWorkerData` by IPC, it keeps `concurrentLogins` logins in flight at all times —
+ * each client sends its next login as soon as its last one is answered — until the parent sends
+ * `'stop'`, then sends back its `LoginOutcomes` and exits. (Sending them in waves instead, a new
+ * wave of 200 once all of the last one are answered, would leave only the few logins a
+ * single IP gets queued in flight for most of the storm.)
  */
 import { once } from 'node:events'
 
@@ -54,8 +56,11 @@ process.once('message', () => {
   state.stopping = true
 })
 
-while (!state.stopping) {
-  await Promise.all(Array.from({ length: data.concurrentLogins }, login))
-}
+// `concurrentLogins` clients, each sending its next login as soon as the last is answered.
+await Promise.all(
+  Array.from({ length: data.concurrentLogins }, async () => {
+    while (!state.stopping) await login()
+  }),
+)
 const outcomes: LoginOutcomes = { total, byStatus, maxMsByStatus, failed }
 process.send?.(outcomes, () => process.exit(0))
