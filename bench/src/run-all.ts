@@ -284,7 +284,7 @@ function hostingNotes(): string[] {
 
 function stormNotes(runs: StormRun[]): string[] {
   return [
-    `\`system.whoami\` is driven at ${settings.storm.rate} requests/s (autocannon \`overallRate\`, 10 connections, latency of each response to the microsecond) for ${settings.storm.durationSec} s at rest, then for ${settings.storm.durationSec} s while ${settings.storm.concurrentLogins} logins with the right password and the real argon2id parameters (19 MiB, 2 passes) are kept in flight in waves by a separate process at nice 10 (it stands for clients on other machines; the server and the probe keep nice 0); rest and storm alternate ${settings.storm.rounds} times, and the ratio is of the p99s of every response time at rest and in the storms, the rounds pooled. Database: ${postgres ? 'PostgreSQL (a fresh database per runtime)' : 'PGlite in memory'}. \`TRUST_PROXY=true\`.`,
+    `\`system.whoami\` is driven at ${settings.storm.rate} requests/s, evenly spaced (an open-loop probe: one request every ${round(1000 / settings.storm.rate, 1)} ms whatever the earlier answers became, over up to 10 keep-alive connections; each response time to the microsecond; not autocannon's \`overallRate\`, which sends each connection's budget back to back at the start of every second) for ${settings.storm.durationSec} s at rest, then for ${settings.storm.durationSec} s while ${settings.storm.concurrentLogins} logins with the right password and the real argon2id parameters (19 MiB, 2 passes) are kept in flight at all times (each of 200 clients sends its next login as soon as its last is answered) by a separate process at nice 10 (it stands for clients on other machines; the server and the probe keep nice 0); rest and storm alternate ${settings.storm.rounds} times, and the ratio is of the p99s of every response time at rest and in the storms, the rounds pooled. Database: ${postgres ? 'PostgreSQL (a fresh database per runtime)' : 'PGlite in memory'}. \`TRUST_PROXY=true\`.`,
     `Logins per answer: ${runs
       .map(
         (r) =>
@@ -306,7 +306,7 @@ function stormNotes(runs: StormRun[]): string[] {
       )
       .join(
         '; ',
-      )}. argon2id runs on the libuv pool (\`maxConcurrent\` = CPUs − 1 = 1 here, 64 queued); logins beyond what the hasher can run and queue (65 at once) get 503 \`overloaded\` at once, before any database query, and with one IP the per-IP login queue (16 waiting) answers 429 before the hasher is reached.`,
+      )}. argon2id runs on the libuv pool (\`maxConcurrent\` = CPUs − 1 = 1 here, 64 queued); logins beyond what the hasher can run and queue (65 at once) get 503 \`overloaded\` at once, before any database query, and with one IP the per-IP login queue (16 waiting) answers 429 before the hasher is reached. Logins and registrations wait for their turn in a low-priority lane (\`apps/server/src/http/low-priority-lane.ts\`): one per turn of the event loop, with the I/O that arrived meanwhile read in between, so a \`system.whoami\` is not queued behind hundreds of refusals.`,
   ]
 }
 

@@ -7,6 +7,7 @@ import { isDatabaseUnavailable } from '@warden/db'
 
 import type { Config } from './config.ts'
 import type { AppEnv } from './http/app-env.ts'
+import { createLowPriorityLane, type LowPriorityLane } from './http/low-priority-lane.ts'
 import { isSecureRequest } from './http/request-meta.ts'
 import { securityHeaders } from './http/security-headers.ts'
 import { staticWeb } from './http/static-web.ts'
@@ -20,6 +21,11 @@ export interface AppOptions {
   readonly services: ApiServices
   /** The socket's remote address; runtime-specific, so the entry point provides it. */
   readonly socketAddress?: (c: Context<AppEnv>) => string | undefined
+  /**
+   * Where password work (logins, registrations, client secrets) waits for its turn; by default a
+   * lane of its own (`createLowPriorityLane`).
+   */
+  readonly lane?: LowPriorityLane
 }
 
 /**
@@ -98,9 +104,10 @@ export function createApp(options: AppOptions) {
     c.header('cache-control', `public, max-age=${JWKS_MAX_AGE_SECONDS}`)
     return c.json(services.tokens.keys.publicJwks())
   })
-  app.route('/', oauthRoutes({ config, services, socketAddress }))
+  const lane = options.lane ?? createLowPriorityLane()
+  app.route('/', oauthRoutes({ config, services, socketAddress, lane }))
 
-  app.all('/trpc/*', handleTrpc({ config, services, socketAddress }))
+  app.all('/trpc/*', handleTrpc({ config, services, socketAddress, lane }))
 
   // The built web app, when configured, answers what no API route did (so API paths pay nothing).
   const webApp = config.webDir === undefined ? undefined : staticWeb({ dir: config.webDir })

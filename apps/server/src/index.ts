@@ -6,6 +6,8 @@ export { createLogger } from './logger.ts'
 export type { Logger, LogLevel } from './logger.ts'
 export { startWarden } from './start-warden.ts'
 export type { Warden } from './start-warden.ts'
+export { createLowPriorityLane } from './http/low-priority-lane.ts'
+export type { LowPriorityLane } from './http/low-priority-lane.ts'
 export { MAX_BATCH_SIZE } from './http/trpc.ts'
 export {
   JWKS_MAX_AGE_SECONDS,

@@ -61,6 +61,7 @@ export async function startWarden(
     clock?: Clock
     passwords?: PasswordHasher
     socketAddress?: AppOptions['socketAddress']
+    lane?: AppOptions['lane']
     /** An already open database (tests); the caller keeps ownership and closes it. */
     db?: WardenDatabase
   } = {},
@@ -150,6 +151,7 @@ export async function startWarden(
       config,
       services,
       ...(options.socketAddress ? { socketAddress: options.socketAddress } : {}),
+      ...(options.lane ? { lane: options.lane } : {}),
     })
     let closing: Promise<void> | undefined
     return {

@@ -12,7 +12,7 @@ import {
 } from '@warden/auth'
 import { createTestDatabase, type TestBackend, type TestDatabase } from '@warden/db/testing'
 
-import { createLogger, parseConfig, startWarden } from '../src/index.ts'
+import { createLogger, parseConfig, startWarden, type LowPriorityLane } from '../src/index.ts'
 
 export const START = Date.UTC(2026, 10, 23, 12, 0, 0)
 
@@ -81,6 +81,8 @@ export interface TestWardenOptions {
   /** Shares an existing database (two instances on one database). */
   database?: Awaited<ReturnType<typeof createTestDatabase>>
   ip?: string
+  /** The lane password work waits in (see `AppOptions.lane`). */
+  lane?: LowPriorityLane
 }
 
 export type TestWarden = Awaited<ReturnType<typeof startTestWarden>>
@@ -116,6 +118,7 @@ export async function startTestWarden(options: TestWardenOptions) {
     passwords:
       options.passwords ?? (options.realPasswords ? createPasswordHasher() : testPasswords()),
     socketAddress: () => options.ip ?? '203.0.113.7',
+    ...(options.lane ? { lane: options.lane } : {}),
   })
   const base = 'http://localhost:3000'
 

@@ -21,6 +21,11 @@ export type Access =
 /** Procedure metadata: the access rule, readable by tests that walk the router. */
 export interface ProcedureMeta {
   readonly access?: Access
+  /**
+   * `low`: the procedure does password work (argon2id), and the HTTP layer may let the requests
+   * already waiting go first (a storm of logins must not delay the API's other calls).
+   */
+  readonly priority?: 'low'
 }
 
 /** What the client finds in `error.data` besides tRPC's own fields. */

@@ -13,6 +13,7 @@ import {
   responseHeadersFor,
   type ApiServices,
   type Context,
+  type ProcedureMeta,
   type RefreshCookie,
   type RequestMeta,
 } from '@warden/api'
@@ -21,6 +22,7 @@ import type { AuthErrorCode } from '@warden/auth'
 import type { Config } from '../config.ts'
 import type { AppEnv } from './app-env.ts'
 import { serializeOncePerFrozenValue } from './frozen-json.ts'
+import type { LowPriorityLane } from './low-priority-lane.ts'
 import { clientIp, createRefreshCookie, isOriginAllowed, isSecureRequest } from './request-meta.ts'
 
 /** Largest tRPC batch accepted; every call of a batch counts (a batch of logins is N attempts). */
@@ -37,6 +39,14 @@ const procedures = appRouter._def.procedures as unknown as Readonly<
 >
 // Lazily loaded sub-routers would have to be loaded before a lookup: tRPC's path only, then.
 const hasLazyRouters = Object.keys(appRouter._def.lazy).length > 0
+// The procedures whose meta says `priority: 'low'` (password work).
+const lowPriority = new Set(
+  Object.entries(procedures)
+    .filter(
+      ([, procedure]) => (procedure?._def.meta as ProcedureMeta | undefined)?.priority === 'low',
+    )
+    .map(([path]) => path),
+)
 
 type SocketAddress = (c: HonoContext<AppEnv>) => string | undefined
 
@@ -113,8 +123,9 @@ export function handleTrpc(options: {
   config: Config
   services: ApiServices
   socketAddress: SocketAddress
+  lane: LowPriorityLane
 }) {
-  const { config, services, socketAddress } = options
+  const { config, services, socketAddress, lane } = options
   const onError: HTTPErrorHandler<typeof appRouter, Request> = ({ error, path }) => {
     if (error.code === 'INTERNAL_SERVER_ERROR') {
       services.logger.error('procedure failed', {
@@ -127,6 +138,7 @@ export function handleTrpc(options: {
     const req = c.req.raw
     const exchange = new TrpcExchange(c, config, socketAddress)
     const path = procedurePath(req.url)
+    if (callsLowPriority(path)) await lane.turn()
     const single = singleCall(req, path)
     const response =
       single === undefined
@@ -150,6 +162,23 @@ export function handleTrpc(options: {
     if (authError !== undefined) c.set('authError', authError)
     return response
   }
+}
+
+/**
+ * Whether a request calls a low-priority procedure (alone or in a batch), by its path as tRPC
+ * will read it: percent-decoded, then split into the batch's paths.
+ */
+function callsLowPriority(path: string): boolean {
+  let decoded = path
+  if (path.includes('%')) {
+    try {
+      decoded = decodeURIComponent(path)
+    } catch {
+      return false // tRPC answers 400 without calling anything
+    }
+  }
+  if (lowPriority.has(decoded)) return true
+  return decoded.includes(',') && decoded.split(',').some((one) => lowPriority.has(one))
 }
 
 /** A request that is one call, answered by `answerSingleCall`. */

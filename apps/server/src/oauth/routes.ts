@@ -13,6 +13,7 @@ import {
 
 import type { Config } from '../config.ts'
 import type { AppEnv } from '../http/app-env.ts'
+import type { LowPriorityLane } from '../http/low-priority-lane.ts'
 import { clientIp, isOriginAllowed } from '../http/request-meta.ts'
 import { JWKS_MAX_AGE_SECONDS } from '../signing-keys.ts'
 import { createRateLimiter } from './token-bucket.ts'
@@ -194,8 +195,9 @@ export function oauthRoutes(options: {
   config: Config
   services: ApiServices
   socketAddress: (c: Context<AppEnv>) => string | undefined
+  lane: LowPriorityLane
 }) {
-  const { config, services } = options
+  const { config, services, lane } = options
   const { clock, db, passwords, tokens } = services
   // Keyed by client AND address: keyed by the client id alone (no secret), anyone could keep a
   // client at its limit from elsewhere. Before the argon2id check, so it also bounds that work.
@@ -226,6 +228,8 @@ export function oauthRoutes(options: {
 
   /** Authenticates a client by its secret's argon2id hash; unknown ids cost the same time. */
   async function authenticate(credentials: ClientCredentials, ip: string): Promise<ServiceClient> {
+    // Password work: the requests already waiting go first (see createLowPriorityLane).
+    await lane.turn()
     const wait = perClient.take(`${credentials.id}\0${ip}`)
     if (wait > 0) throw new OAuthError('rate_limited', 'Too many token requests', wait)
     // Admitted by the hasher before the database is asked anything (see PasswordHasher.admit).

@@ -60,6 +60,7 @@ async function flow<T>(run: () => Promise<T>): Promise<T> {
 
 export const authRouter = {
   register: publicProcedure
+    .meta({ priority: 'low' })
     .input(z.object({ email, password, name: storedText({ min: 1, max: 100 }).optional() }))
     .mutation(({ ctx, input }) =>
       flow(async () => {
@@ -95,6 +96,7 @@ export const authRouter = {
     ),
 
   login: publicProcedure
+    .meta({ priority: 'low' })
     .input(z.object({ email, password, transport: z.enum(['bearer', 'cookie']).default('bearer') }))
     .mutation(({ ctx, input }) =>
       flow(async () => {
