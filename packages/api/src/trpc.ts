@@ -18,7 +18,7 @@ export type Access =
   // The policy's resource type is erased here; `protectedProcedure` keeps it typed.
   | { readonly kind: 'policy'; readonly policy: Policy }
 
-/** Procedure metadata: the access rule, readable by tests that walk the router. */
+/** Procedure metadata: the access rule and the priority, readable by tests that walk the router. */
 export interface ProcedureMeta {
   readonly access?: Access
   /**
