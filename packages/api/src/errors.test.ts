@@ -42,7 +42,7 @@ describe('toTRPCError', () => {
   })
   it('captures no stack trace: it reports what a client sent, not a bug', () => {
     const trpc = toTRPCError(new AuthError('rate_limited', 'slow down'))
-    expect(trpc.stack).not.toMatch(/\n\s+at /)
+    expect(trpc.stack ?? '').not.toMatch(/\n\s+at /)
     expect(new Error('a bug').stack).toMatch(/\n\s+at /)
   })
 })
