@@ -116,8 +116,9 @@ class TrpcExchange implements RequestMeta {
  * `auth.login` and every call of the typed client that its link does not batch) is answered by
  * `answerSingleCall`, which does what tRPC's `resolveResponse` does for it without the parts such
  * a request cannot use; everything else (batches, streaming, other body types, unknown paths,
- * other methods) goes to `resolveResponse`, which every tRPC adapter calls. The
- * auth outcome is copied to the request log afterwards.
+ * other methods) goes to `resolveResponse`, which every tRPC adapter calls. A request that calls
+ * a low-priority procedure (password work) first waits for its turn in `lane`. The auth outcome
+ * is copied to the request log afterwards.
  */
 export function handleTrpc(options: {
   config: Config
