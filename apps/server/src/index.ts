@@ -8,7 +8,7 @@ export { startWarden } from './start-warden.ts'
 export type { Warden } from './start-warden.ts'
 export { createLowPriorityLane } from './http/low-priority-lane.ts'
 export type { LowPriorityLane } from './http/low-priority-lane.ts'
-export { MAX_BATCH_SIZE } from './http/trpc.ts'
+export { MAX_BATCH_SIZE, MAX_BODY_BYTES } from './http/trpc.ts'
 export {
   JWKS_MAX_AGE_SECONDS,
   KeyRotationError,

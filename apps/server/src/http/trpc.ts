@@ -17,7 +17,7 @@ import {
   type RefreshCookie,
   type RequestMeta,
 } from '@warden/api'
-import type { AuthErrorCode } from '@warden/auth'
+import { withoutStackTrace, type AuthErrorCode } from '@warden/auth'
 
 import type { Config } from '../config.ts'
 import type { AppEnv } from './app-env.ts'
@@ -27,6 +27,15 @@ import { clientIp, createRefreshCookie, isOriginAllowed, isSecureRequest } from 
 
 /** Largest tRPC batch accepted; every call of a batch counts (a batch of logins is N attempts). */
 export const MAX_BATCH_SIZE = 50
+
+/**
+ * Largest request body accepted, in bytes (100 KiB, the default of Express's `json()` and Hono's
+ * `bodyLimit`): a batch of 50 logins takes a few KiB, and a login's input is at most 1,024
+ * characters of password and 254 of e-mail. Larger bodies are answered 413 `PAYLOAD_TOO_LARGE`
+ * before they are read (by their `Content-Length`) or as soon as they pass the limit (a chunked
+ * body), so that no one can make the server hold megabytes per request.
+ */
+export const MAX_BODY_BYTES = 100 * 1024
 
 const ENDPOINT = '/trpc'
 // What resolveResponse sets on every JSON answer, before the responseMeta headers.
@@ -116,8 +125,9 @@ class TrpcExchange implements RequestMeta {
  * `auth.login` and every call of the typed client that its link does not batch) is answered by
  * `answerSingleCall`, which does what tRPC's `resolveResponse` does for it without the parts such
  * a request cannot use; everything else (batches, streaming, other body types, unknown paths,
- * other methods) goes to `resolveResponse`, which every tRPC adapter calls. A request that calls
- * a low-priority procedure (password work) first waits for its turn in `lane`. The auth outcome
+ * other methods) goes to `resolveResponse`, which every tRPC adapter calls. A POST's body is held
+ * to `MAX_BODY_BYTES` first. A request that calls a low-priority procedure (password work) then
+ * waits for its turn in `lane`. The auth outcome
  * is copied to the request log afterwards.
  */
 export function handleTrpc(options: {
@@ -136,7 +146,13 @@ export function handleTrpc(options: {
     }
   }
   return async (c: HonoContext<AppEnv>) => {
-    const req = c.req.raw
+    let req = c.req.raw
+    if (req.method === 'POST') {
+      const body = await boundedBody(req)
+      if (body === TOO_LARGE) return payloadTooLarge()
+      // A body of unknown length, read here within the bound: the call reads it from this copy.
+      if (body !== undefined) req = new Request(req, { body })
+    }
     const exchange = new TrpcExchange(c, config, socketAddress)
     const path = procedurePath(req.url)
     if (callsLowPriority(path)) await lane.turn()
@@ -163,6 +179,75 @@ export function handleTrpc(options: {
     if (authError !== undefined) c.set('authError', authError)
     return response
   }
+}
+
+const TOO_LARGE = Symbol('too large')
+
+/**
+ * Enforces `MAX_BODY_BYTES` on a POST: with a `Content-Length` (what every HTTP client sends for
+ * a JSON body), by that number alone, and the runtime then delivers no more than it says;
+ * without one (a chunked body, or a `Request` built in process), by reading the body here and
+ * stopping at the limit. Undefined when the body is left for the call to read (or there is none),
+ * the bytes when they were read here, `TOO_LARGE` past the limit.
+ */
+async function boundedBody(req: Request): Promise<Uint8Array | undefined | typeof TOO_LARGE> {
+  const { headers } = req
+  const declared = headers.get('content-length')
+  if (declared !== null && !headers.has('transfer-encoding')) {
+    return Number(declared) <= MAX_BODY_BYTES ? undefined : TOO_LARGE
+  }
+  if (req.body === null) return undefined
+  const reader: ReadableStreamDefaultReader<Uint8Array> = req.body.getReader()
+  const chunks: Uint8Array[] = []
+  let size = 0
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) break
+    size += value.byteLength
+    if (size > MAX_BODY_BYTES) {
+      // The rest is not wanted; the answer closes the connection.
+      reader.cancel().catch(() => undefined)
+      return TOO_LARGE
+    }
+    chunks.push(value)
+  }
+  const body = new Uint8Array(size)
+  let offset = 0
+  for (const chunk of chunks) {
+    body.set(chunk, offset)
+    offset += chunk.byteLength
+  }
+  return body
+}
+
+/**
+ * tRPC's answer to a body over `MAX_BODY_BYTES` (what its own adapters answer past their
+ * `maxBodySize`): 413 with a `PAYLOAD_TOO_LARGE` error, for the whole request. The connection is
+ * closed after it, so the rest of a body that was never read is not read either.
+ */
+function payloadTooLarge(): Response {
+  const error = withoutStackTrace(
+    () =>
+      new TRPCError({
+        code: 'PAYLOAD_TOO_LARGE',
+        message: `The request body is larger than ${MAX_BODY_BYTES} bytes`,
+      }),
+  )
+  const shape = getErrorShape({
+    config: routerConfig,
+    ctx: undefined,
+    error,
+    input: undefined,
+    path: undefined,
+    type: 'unknown',
+  })
+  const body = JSON.stringify({
+    error: routerConfig.transformer.output.serialize(shape) as unknown,
+  })
+  return new Response(body, {
+    status: statusOf(shape, error),
+    headers: { ...RESPONSE_HEADERS, connection: 'close' },
+  })
 }
 
 /**
