@@ -15,6 +15,8 @@ import { fileURLToPath } from 'node:url'
 
 import { buildServer } from '@warden/server/build'
 
+import { processCpuSeconds } from './cpu-contention.ts'
+
 /** A JavaScript runtime the server can run on. */
 export type Runtime = 'node' | 'bun'
 
@@ -167,13 +169,7 @@ export async function startServer(options: StartServerOptions): Promise<ServerPr
       if (kb === undefined) throw new Error(`no VmRSS for ${pid}`)
       return Number(kb) * 1024
     },
-    cpuSeconds() {
-      // Fields 14 and 15 of /proc/<pid>/stat, after the parenthesised command name, in clock
-      // ticks of USER_HZ, which Linux fixes at 100 for everything it reports to user space.
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-      return (Number(fields[11]) + Number(fields[12])) / 100
-    },
+    cpuSeconds: () => processCpuSeconds(pid),
     countLogLines() {
       const fd = openSync(logFile, 'r')
       const chunk = Buffer.alloc(1 << 20)

@@ -3,10 +3,11 @@ import { setPriority } from 'node:os'
 import { fileURLToPath } from 'node:url'
 
 import { createBenchKeys, issueTokens } from '../bench-keys.ts'
+import { measureContention, processCpuSeconds, type Contention } from '../cpu-contention.ts'
 import { measureLatencyAtRate, percentile, type LatencySample } from '../load.ts'
 import { figure, type Figure } from '../results.ts'
 import { startServer, type Runtime } from '../server-process.ts'
-import { round } from '../stats.ts'
+import { median, round } from '../stats.ts'
 
 export interface StormSettings {
   runtimes: readonly Runtime[]
@@ -46,6 +47,11 @@ export interface StormRun {
   /** Cores the server process kept busy (CPU seconds per second, all threads), per window. */
   readonly restCores: number[]
   readonly stormCores: number[]
+  /** Cores the storm process kept busy, per storm. */
+  readonly stormProcessCores: number[]
+  /** The scheduler's view of each window (see `measureContention`); none where Linux gives none. */
+  readonly restContention: readonly (Contention | undefined)[]
+  readonly stormContention: readonly (Contention | undefined)[]
   readonly logins: LoginOutcomes
 }
 
@@ -74,8 +80,14 @@ export interface StormWorkerData {
   readonly ipOffset: number
 }
 
-/** Starts the storm in its own process; `stop()` ends it once the logins in flight are answered. */
-function startStorm(data: StormWorkerData): { stop: () => Promise<LoginOutcomes> } {
+/**
+ * Starts the storm in its own process; `cpuSeconds()` is what that process has used so far,
+ * `stop()` ends it once the logins in flight are answered.
+ */
+function startStorm(data: StormWorkerData): {
+  cpuSeconds: () => number
+  stop: () => Promise<LoginOutcomes>
+} {
   // A process of its own, running TypeScript through tsx's loader as the bench itself does.
   const child = fork(fileURLToPath(new URL('./login-storm-worker.ts', import.meta.url)), [], {
     execArgv: ['--import', import.meta.resolve('tsx')],
@@ -92,6 +104,7 @@ function startStorm(data: StormWorkerData): { stop: () => Promise<LoginOutcomes>
   if (child.pid !== undefined) setPriority(child.pid, 10)
   child.send(data)
   return {
+    cpuSeconds: () => (child.pid === undefined ? 0 : processCpuSeconds(child.pid)),
     stop() {
       child.send('stop')
       return outcomes
@@ -131,12 +144,17 @@ export async function runLoginStorm(settings: StormSettings): Promise<StormRun[]
           durationSec,
           headers: { ...server.headers, authorization: `Bearer ${token}` },
         })
-      const busy = async <T>(run: () => Promise<T>, cores: number[]) => {
+      const busy = async <T>(
+        run: () => Promise<T>,
+        cores: number[],
+        contention: (Contention | undefined)[],
+      ) => {
         const cpu = server.cpuSeconds()
         const started = performance.now()
-        const result = await run()
+        const measured = await measureContention(server.pid, run)
         cores.push(round((server.cpuSeconds() - cpu) / ((performance.now() - started) / 1000), 2))
-        return result
+        contention.push(measured.contention)
+        return measured.result
       }
       // Warm-up: JIT (the first seconds of a Node server answer slower), the dummy hash,
       // database connections.
@@ -149,8 +167,11 @@ export async function runLoginStorm(settings: StormSettings): Promise<StormRun[]
         const logins: LoginOutcomes[] = []
         const restCores: number[] = []
         const stormCores: number[] = []
-        for (let round = 0; round < settings.rounds; round++) {
-          rest.push(await busy(() => whoami(settings.durationSec), restCores))
+        const stormProcessCores: number[] = []
+        const restContention: (Contention | undefined)[] = []
+        const stormContention: (Contention | undefined)[] = []
+        for (let done = 0; done < settings.rounds; done++) {
+          rest.push(await busy(() => whoami(settings.durationSec), restCores, restContention))
           const running = startStorm({
             url: server.url,
             headers: server.headers,
@@ -159,7 +180,11 @@ export async function runLoginStorm(settings: StormSettings): Promise<StormRun[]
             ips,
             ipOffset: 100_000 * storms++,
           })
-          storm.push(await busy(() => whoami(settings.durationSec), stormCores))
+          const stormCpu = running.cpuSeconds()
+          const started = performance.now()
+          storm.push(await busy(() => whoami(settings.durationSec), stormCores, stormContention))
+          const seconds = (performance.now() - started) / 1000
+          stormProcessCores.push(round((running.cpuSeconds() - stormCpu) / seconds, 2))
           logins.push(await running.stop())
         }
         runs.push({
@@ -173,6 +198,9 @@ export async function runLoginStorm(settings: StormSettings): Promise<StormRun[]
           stormP50Ms: storm.map((r) => round(r.p50Ms, 2)),
           restCores,
           stormCores,
+          stormProcessCores,
+          restContention,
+          stormContention,
           whoamiNon200: [...rest, ...storm].reduce(
             (sum, r) => sum + r.requests - (r.statuses['200'] ?? 0),
             0,
@@ -239,6 +267,9 @@ export function stormFigures(runs: readonly StormRun[]): Figure[] {
           'whoami answers other than 200': run.whoamiNon200,
           'server cores busy at rest': run.restCores,
           'server cores busy in storm': run.stormCores,
+          'storm process cores busy': run.stormProcessCores,
+          ...contentionDetail('at rest', run.restContention),
+          ...contentionDetail('in storm', run.stormContention),
         },
       }),
       figure({
@@ -251,4 +282,43 @@ export function stormFigures(runs: readonly StormRun[]): Figure[] {
       }),
     ]
   })
+}
+
+/** The per-window scheduler figures of `measureContention`, for a figure's detail. */
+function contentionDetail(
+  when: string,
+  windows: readonly (Contention | undefined)[],
+): Record<string, number[]> {
+  const seen = windows.filter((w): w is Contention => w !== undefined)
+  if (seen.length === 0) return {}
+  return {
+    [`server main thread run-queue wait ${when} (ms/s)`]: seen.map((w) => w.serverWaitMsPerSec),
+    [`server main thread running ${when} (ms/s)`]: seen.map((w) => w.serverRunMsPerSec),
+    [`probe run-queue wait ${when} (ms/s)`]: seen.map((w) => w.probeWaitMsPerSec),
+    [`all CPUs busy ${when} (share)`]: seen.map((w) => w.machineBusy),
+  }
+}
+
+/**
+ * Where the storm's latency goes, per run: the medians over the rounds of the scheduler's
+ * figures at rest → in the storm, as a Markdown table; undefined where Linux gave none.
+ */
+export function contentionTable(runs: readonly StormRun[]): string | undefined {
+  const rows = runs.flatMap((run) => {
+    const rest = run.restContention.filter((w): w is Contention => w !== undefined)
+    const storm = run.stormContention.filter((w): w is Contention => w !== undefined)
+    if (rest.length === 0 || storm.length === 0) return []
+    const pair = (pick: (w: Contention) => number, digits = 0) =>
+      `${round(median(rest.map(pick)), digits)} → ${round(median(storm.map(pick)), digits)}`
+    const label = run.ips === 'distinct' ? 'distinct IPs' : 'one IP'
+    return [
+      `| ${run.runtime}, ${label} | ${run.pooledRestP99Ms} → ${run.pooledStormP99Ms} | ${pair((w) => w.serverRunMsPerSec)} | ${pair((w) => w.serverWaitMsPerSec)} | ${pair((w) => w.probeWaitMsPerSec)} | ${pair((w) => w.machineBusy, 2)} | ${round(median(run.stormProcessCores), 2)} |`,
+    ]
+  })
+  if (rows.length === 0) return undefined
+  return [
+    '| runtime, logins from | whoami p99, ms | server main thread running, ms/s | server main thread ready but waiting for a CPU, ms/s | probe waiting for a CPU, ms/s | all CPUs busy (share) | storm process, cores |',
+    '|---|---:|---:|---:|---:|---:|---:|',
+    ...rows,
+  ].join('\n')
 }
