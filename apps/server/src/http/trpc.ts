@@ -190,14 +190,16 @@ const TOO_LARGE = Symbol('too large')
  * stopping at the limit. Undefined when the body is left for the call to read (or there is none),
  * the bytes when they were read here, `TOO_LARGE` past the limit.
  */
-async function boundedBody(req: Request): Promise<Uint8Array | undefined | typeof TOO_LARGE> {
+async function boundedBody(
+  req: Request,
+): Promise<Uint8Array<ArrayBuffer> | undefined | typeof TOO_LARGE> {
   const { headers } = req
   const declared = headers.get('content-length')
   if (declared !== null && !headers.has('transfer-encoding')) {
     return Number(declared) <= MAX_BODY_BYTES ? undefined : TOO_LARGE
   }
   if (req.body === null) return undefined
-  const reader: ReadableStreamDefaultReader<Uint8Array> = req.body.getReader()
+  const reader = (req.body as ReadableStream<Uint8Array>).getReader()
   const chunks: Uint8Array[] = []
   let size = 0
   for (;;) {
