@@ -14,21 +14,14 @@
  * bodies are counted as they are read, the way a chunked body is.
  */
 import { once } from 'node:events'
-import { mkdtempSync } from 'node:fs'
-import { request as httpRequest, type IncomingMessage, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { request as httpRequest, type IncomingMessage } from 'node:http'
 
-import { serve } from '@hono/node-server'
 import { describe, expect, it } from 'vitest'
 
-import { generateKeySet } from '@warden/auth'
-import { createTestDatabase, testBackends, type TestBackend } from '@warden/db/testing'
+import { testBackends } from '@warden/db/testing'
 
-import { parseConfig } from '../src/config.ts'
-import { MAX_BODY_BYTES, startWarden } from '../src/index.ts'
-import { startTestWarden, testPasswords } from './harness.ts'
+import { MAX_BODY_BYTES } from '../src/index.ts'
+import { serveTestWarden, startTestWarden } from './harness.ts'
 
 const EMAIL = 'ada@example.com'
 const PASSWORD = 'correct horse battery staple'
@@ -66,32 +59,6 @@ function streamOf(text: string, chunkSize = 16 * 1024): ReadableStream<Uint8Arra
       offset += chunkSize
     },
   })
-}
-
-async function startOnSocket(backend: TestBackend) {
-  const database = await createTestDatabase(backend)
-  const config = parseConfig(
-    {
-      AUTH_SIGNING_KEYS: JSON.stringify(await generateKeySet('EdDSA')),
-      LOG_LEVEL: 'silent',
-      PORT: '0',
-    },
-    { cwd: mkdtempSync(join(tmpdir(), 'warden-body-limit-')) },
-  )
-  const warden = await startWarden(config, { db: database, passwords: testPasswords() })
-  // Without `createServer`, @hono/node-server serves HTTP/1.1 through `node:http`.
-  const server = serve({ fetch: warden.app.fetch, port: 0, hostname: '127.0.0.1' }) as Server
-  await once(server, 'listening')
-  const { port } = server.address() as AddressInfo
-  return {
-    port,
-    async [Symbol.asyncDispose]() {
-      server.closeAllConnections()
-      await new Promise<void>((resolve) => server.close(() => resolve()))
-      await warden.close()
-      await database[Symbol.asyncDispose]()
-    },
-  }
 }
 
 /** A raw POST to `auth.login`; `send` writes (part of) the body and may leave it unfinished. */
@@ -162,7 +129,7 @@ describe.each(testBackends())('request bodies on /trpc on %s', (backend) => {
   })
 
   it('over a socket: a declared length over the limit is 413 before the body is sent', async () => {
-    await using server = await startOnSocket(backend)
+    await using server = await serveTestWarden(backend)
     // Headers only: the body never comes, so an answer proves the server did not wait for it.
     const answer = await rawLogin(
       server.port,
@@ -174,7 +141,7 @@ describe.each(testBackends())('request bodies on /trpc on %s', (backend) => {
   })
 
   it('over a socket: a chunked body is 413 once it passes the limit', async () => {
-    await using server = await startOnSocket(backend)
+    await using server = await serveTestWarden(backend)
     const answer = await rawLogin(server.port, { 'transfer-encoding': 'chunked' }, (request) => {
       // More than the limit in pieces, and never ended: the server stops reading at the limit.
       for (let sent = 0; sent <= MAX_BODY_BYTES; sent += 8 * 1024) request.write(' '.repeat(8192))
@@ -183,9 +150,8 @@ describe.each(testBackends())('request bodies on /trpc on %s', (backend) => {
   })
 
   it('over a socket: a login with its Content-Length is answered', async () => {
-    await using server = await startOnSocket(backend)
-    const base = `http://127.0.0.1:${server.port}`
-    const register = await fetch(`${base}/trpc/auth.register`, {
+    await using server = await serveTestWarden(backend)
+    const register = await fetch(`${server.base}/trpc/auth.register`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: CREDENTIALS,

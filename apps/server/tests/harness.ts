@@ -1,6 +1,12 @@
+import { once } from 'node:events'
 import { mkdtempSync } from 'node:fs'
+import type { Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+
+import { serve } from '@hono/node-server'
+import { getConnInfo } from '@hono/node-server/conninfo'
 
 import { appRouter } from '@warden/api'
 import {
@@ -188,6 +194,42 @@ export async function startTestWarden(options: TestWardenOptions) {
     async [Symbol.asyncDispose]() {
       await warden.close()
       if (ownDatabase) await database[Symbol.asyncDispose]()
+    },
+  }
+}
+
+/**
+ * A complete Warden served over a real socket by @hono/node-server (HTTP/1.1 through
+ * `node:http`, the client address from the socket), on 127.0.0.1 and a free port, with fast test
+ * passwords and a fresh database of the given backend; disposing of it closes every connection.
+ */
+export async function serveTestWarden(backend: TestBackend, alg: SigningAlgorithm = 'EdDSA') {
+  const database = await createTestDatabase(backend)
+  const config = parseConfig(
+    {
+      AUTH_SIGNING_KEYS: JSON.stringify(await generateKeySet(alg)),
+      LOG_LEVEL: 'silent',
+      PORT: '0',
+    },
+    { cwd: mkdtempSync(join(tmpdir(), 'warden-socket-')) },
+  )
+  const warden = await startWarden(config, {
+    db: database,
+    passwords: testPasswords(),
+    socketAddress: (c) => getConnInfo(c).remote.address,
+  })
+  // Without `createServer`, @hono/node-server serves through `node:http`.
+  const server = serve({ fetch: warden.app.fetch, port: 0, hostname: '127.0.0.1' }) as Server
+  await once(server, 'listening')
+  const { port } = server.address() as AddressInfo
+  return {
+    port,
+    base: `http://127.0.0.1:${port}`,
+    async [Symbol.asyncDispose]() {
+      server.closeAllConnections()
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+      await warden.close()
+      await database[Symbol.asyncDispose]()
     },
   }
 }

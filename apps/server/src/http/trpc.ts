@@ -148,10 +148,17 @@ export function handleTrpc(options: {
   return async (c: HonoContext<AppEnv>) => {
     let req = c.req.raw
     if (req.method === 'POST') {
-      const body = await boundedBody(req)
-      if (body === TOO_LARGE) return payloadTooLarge()
-      // A body of unknown length, read here within the bound: the call reads it from this copy.
-      if (body !== undefined) req = new Request(req, { body })
+      // MAX_BODY_BYTES: by the declared length (the runtime then delivers no more than it says),
+      // else by reading the body here within the bound; the call then reads this copy.
+      const { headers } = req
+      const declared = headers.get('content-length')
+      if (declared === null || headers.has('transfer-encoding')) {
+        const body = await readWithinLimit(req)
+        if (body === TOO_LARGE) return payloadTooLarge()
+        if (body !== undefined) req = new Request(req, { body })
+      } else if (!(Number(declared) <= MAX_BODY_BYTES)) {
+        return payloadTooLarge()
+      }
     }
     const exchange = new TrpcExchange(c, config, socketAddress)
     const path = procedurePath(req.url)
@@ -184,20 +191,13 @@ export function handleTrpc(options: {
 const TOO_LARGE = Symbol('too large')
 
 /**
- * Enforces `MAX_BODY_BYTES` on a POST: with a `Content-Length` (what every HTTP client sends for
- * a JSON body), by that number alone, and the runtime then delivers no more than it says;
- * without one (a chunked body, or a `Request` built in process), by reading the body here and
- * stopping at the limit. Undefined when the body is left for the call to read (or there is none),
- * the bytes when they were read here, `TOO_LARGE` past the limit.
+ * The body of a request without a declared length (a chunked body, or a `Request` built in
+ * process), read up to `MAX_BODY_BYTES`: `TOO_LARGE` as soon as it passes them, undefined when
+ * there is no body.
  */
-async function boundedBody(
+async function readWithinLimit(
   req: Request,
 ): Promise<Uint8Array<ArrayBuffer> | undefined | typeof TOO_LARGE> {
-  const { headers } = req
-  const declared = headers.get('content-length')
-  if (declared !== null && !headers.has('transfer-encoding')) {
-    return Number(declared) <= MAX_BODY_BYTES ? undefined : TOO_LARGE
-  }
   if (req.body === null) return undefined
   const reader = (req.body as ReadableStream<Uint8Array>).getReader()
   const chunks: Uint8Array[] = []
