@@ -42,7 +42,7 @@ describe('parseProcStat', () => {
 describe.runIf(existsSync('/proc/self/task'))('on Linux', () => {
   it('measures the running and the CPU time of a process', async () => {
     const cpu = processCpuSeconds(process.pid)
-    const { result, contention } = await measureContention(process.pid, () => {
+    const { result, seconds, contention } = await measureContention(process.pid, () => {
       const until = performance.now() + 100
       while (performance.now() < until) {
         // spin: the main thread runs for the whole window
@@ -50,6 +50,7 @@ describe.runIf(existsSync('/proc/self/task'))('on Linux', () => {
       return Promise.resolve('done')
     })
     expect(result).toBe('done')
+    expect(seconds).toBeGreaterThanOrEqual(0.1)
     expect(processCpuSeconds(process.pid) - cpu).toBeGreaterThanOrEqual(0.05)
     expect(contention).toBeDefined()
     // This process is both "server" and probe here; it spun for the whole window.

@@ -74,14 +74,15 @@ export interface Contention {
 }
 
 /**
- * Runs `work` and reports the scheduler's view of the window: the server's main thread and this
- * process's run and run-queue wait, and the machine's busy share. Undefined where the kernel does
- * not offer `schedstat` (not Linux, or schedstats compiled out); `work` runs either way.
+ * Runs `work` and reports how long it took (`seconds`) and the scheduler's view of that window:
+ * the server's main thread and this process's run and run-queue wait, and the machine's busy
+ * share. `contention` is undefined where the kernel does not offer `schedstat` (not Linux, or
+ * schedstats compiled out); `work` runs either way.
  */
 export async function measureContention<T>(
   serverPid: number,
   work: () => Promise<T>,
-): Promise<{ result: T; contention: Contention | undefined }> {
+): Promise<{ result: T; seconds: number; contention: Contention | undefined }> {
   let before: { server: ThreadTimes; probe: ThreadTimes; machine: MachineTicks } | undefined
   const read = () => ({
     server: mainThreadTimes(serverPid),
@@ -95,13 +96,14 @@ export async function measureContention<T>(
   }
   const started = performance.now()
   const result = await work()
-  if (before === undefined) return { result, contention: undefined }
   const seconds = (performance.now() - started) / 1000
+  if (before === undefined) return { result, seconds, contention: undefined }
   const after = read()
   const perSec = (ns: number) => Math.round(ns / 1e6 / seconds)
   const ticks = after.machine.total - before.machine.total
   return {
     result,
+    seconds,
     contention: {
       serverRunMsPerSec: perSec(after.server.runNs - before.server.runNs),
       serverWaitMsPerSec: perSec(after.server.waitNs - before.server.waitNs),

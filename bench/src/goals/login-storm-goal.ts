@@ -144,18 +144,21 @@ export async function runLoginStorm(settings: StormSettings): Promise<StormRun[]
           durationSec,
           headers: { ...server.headers, authorization: `Bearer ${token}` },
         })
+      /** Runs one window; records its contention and the cores each process kept busy. */
       const busy = async <T>(
         run: () => Promise<T>,
-        cores: number[],
         contention: (Contention | undefined)[],
+        processes: readonly { cpuSeconds: () => number; cores: number[] }[],
       ) => {
-        const cpu = server.cpuSeconds()
-        const started = performance.now()
+        const cpu = processes.map((p) => p.cpuSeconds())
         const measured = await measureContention(server.pid, run)
-        cores.push(round((server.cpuSeconds() - cpu) / ((performance.now() - started) / 1000), 2))
+        processes.forEach((p, i) => {
+          p.cores.push(round((p.cpuSeconds() - (cpu[i] ?? 0)) / measured.seconds, 2))
+        })
         contention.push(measured.contention)
         return measured.result
       }
+      const serverCpu = () => server.cpuSeconds()
       // Warm-up: JIT (the first seconds of a Node server answer slower), the dummy hash,
       // database connections.
       await whoami(3)
@@ -171,7 +174,11 @@ export async function runLoginStorm(settings: StormSettings): Promise<StormRun[]
         const restContention: (Contention | undefined)[] = []
         const stormContention: (Contention | undefined)[] = []
         for (let done = 0; done < settings.rounds; done++) {
-          rest.push(await busy(() => whoami(settings.durationSec), restCores, restContention))
+          rest.push(
+            await busy(() => whoami(settings.durationSec), restContention, [
+              { cpuSeconds: serverCpu, cores: restCores },
+            ]),
+          )
           const running = startStorm({
             url: server.url,
             headers: server.headers,
@@ -180,11 +187,12 @@ export async function runLoginStorm(settings: StormSettings): Promise<StormRun[]
             ips,
             ipOffset: 100_000 * storms++,
           })
-          const stormCpu = running.cpuSeconds()
-          const started = performance.now()
-          storm.push(await busy(() => whoami(settings.durationSec), stormCores, stormContention))
-          const seconds = (performance.now() - started) / 1000
-          stormProcessCores.push(round((running.cpuSeconds() - stormCpu) / seconds, 2))
+          storm.push(
+            await busy(() => whoami(settings.durationSec), stormContention, [
+              { cpuSeconds: serverCpu, cores: stormCores },
+              { cpuSeconds: running.cpuSeconds, cores: stormProcessCores },
+            ]),
+          )
           logins.push(await running.stop())
         }
         runs.push({
