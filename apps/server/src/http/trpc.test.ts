@@ -34,6 +34,9 @@
  *
  * Requests the single-call path must leave to `resolveResponse`, each checked by the number of
  * its calls: a batch, a query by POST, a mutation by GET, a body of another type or none.
+ *
+ * Single calls never read the request's `signal` (on Node 20 building one costs the old
+ * generation about 0.5 KB per request); a batch, answered by `resolveResponse`, does.
  */
 import * as trpcHttp from '@trpc/server/http'
 import { beforeEach, describe, expect, it, vi } from 'vitest'
@@ -125,6 +128,45 @@ describe('single GET queries answer as resolveResponse does', () => {
     expect((await expectSameAnswer(t, missing, { headers: bearer })).status).toBe(404)
     const admin = '/trpc/admin.users.list'
     expect((await expectSameAnswer(t, admin, { headers: bearer })).status).toBe(403)
+  })
+})
+
+describe('abort signals', () => {
+  /** Sends `init` to `path` and counts the reads of the request's `signal`. */
+  async function signalReads(t: TestWarden, path: string, init: RequestInit = {}) {
+    const request = new Request(new URL(path, 'http://localhost'), init)
+    let reads = 0
+    const signal = request.signal
+    Object.defineProperty(request, 'signal', {
+      get: () => {
+        reads++
+        return signal
+      },
+    })
+    const response = await t.app.request(request)
+    return { status: response.status, reads }
+  }
+
+  it("single calls never build the request signal; batches keep tRPC's", async () => {
+    await using t = await startTestWarden({ backend: 'pglite' })
+    const { accessToken } = await t.signUp('ada@example.com')
+    const bearer = { authorization: `Bearer ${accessToken}` }
+    expect(await signalReads(t, '/trpc/system.info')).toEqual({ status: 200, reads: 0 })
+    const whoami = await signalReads(t, '/trpc/system.whoami', { headers: bearer })
+    expect(whoami).toEqual({ status: 200, reads: 0 })
+    const body = JSON.stringify({ email: 'ada@example.com', password: 'not her password' })
+    const login = await signalReads(t, '/trpc/auth.login', {
+      method: 'POST',
+      headers: { ...json, 'content-length': String(body.length) },
+      body,
+    })
+    expect(login).toEqual({ status: 401, reads: 0 })
+
+    const batch = await signalReads(t, '/trpc/system.info,system.whoami?batch=1', {
+      headers: bearer,
+    })
+    expect(batch.status).toBe(200)
+    expect(batch.reads).toBeGreaterThan(0)
   })
 })
 
