@@ -61,7 +61,12 @@ describe.runIf(existsSync('/proc/self/task'))('on Linux', () => {
     // This process is both "server" and probe here; its main thread ran 100 ms in the window.
     expect((contention?.serverRunMsPerSec ?? 0) * seconds).toBeGreaterThanOrEqual(95)
     expect(contention?.serverWaitMsPerSec).toBeGreaterThanOrEqual(0)
-    expect(contention?.probeWaitMsPerSec).toBe(contention?.serverWaitMsPerSec)
+    // Same thread, read twice a few microseconds apart at each end of the window: the two waits
+    // differ only by what the thread waited in between (a time slice at most, on a busy machine).
+    const waitGapMs =
+      Math.abs((contention?.probeWaitMsPerSec ?? 0) - (contention?.serverWaitMsPerSec ?? 0)) *
+      seconds
+    expect(waitGapMs).toBeLessThanOrEqual(20)
     expect(contention?.machineBusy).toBeGreaterThan(0)
     expect(contention?.machineBusy).toBeLessThanOrEqual(1)
   })
