@@ -51,7 +51,12 @@ const COMPARED_HEADERS = [
   'set-cookie',
   'cache-control',
   'x-content-type-options',
+  'x-frame-options',
+  'referrer-policy',
   'content-security-policy',
+  'date',
+  'access-control-allow-origin',
+  'access-control-allow-credentials',
 ]
 
 vi.mock('@trpc/server/http', async (importOriginal) => {
@@ -128,6 +133,23 @@ describe('single GET queries answer as resolveResponse does', () => {
     expect((await expectSameAnswer(t, missing, { headers: bearer })).status).toBe(404)
     const admin = '/trpc/admin.users.list'
     expect((await expectSameAnswer(t, admin, { headers: bearer })).status).toBe(403)
+
+    // What the app adds to both: the security headers, and Vary: Origin with CORS or without.
+    const plain = await expectSameAnswer(t, whoami, { headers: bearer })
+    expect(plain.headers).toMatchObject({
+      vary: 'trpc-accept, accept, Origin',
+      'x-frame-options': 'DENY',
+      'referrer-policy': 'no-referrer',
+      'cache-control': 'no-store',
+    })
+    const origin = { ...bearer, origin: 'https://app.example' }
+    const fromBrowser = await expectSameAnswer(t, whoami, { headers: origin })
+    expect(fromBrowser.headers).toMatchObject({
+      vary: 'trpc-accept, accept, Origin',
+      'access-control-allow-origin': 'https://app.example',
+      'access-control-allow-credentials': 'true',
+      'x-frame-options': 'DENY',
+    })
   })
 })
 
