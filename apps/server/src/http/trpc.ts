@@ -127,8 +127,7 @@ class TrpcExchange implements RequestMeta {
  * a request cannot use; everything else (batches, streaming, other body types, unknown paths,
  * other methods) goes to `resolveResponse`, which every tRPC adapter calls. A POST's body is held
  * to `MAX_BODY_BYTES` first. A request that calls a low-priority procedure (password work) then
- * waits for its turn in `lane`. The auth outcome
- * is copied to the request log afterwards.
+ * waits for its turn in `lane`. The auth outcome is copied to the request log afterwards.
  */
 export function handleTrpc(options: {
   config: Config
