@@ -10,6 +10,7 @@ import {
 
 import { isAuthError } from '../errors/auth-error.ts'
 import { createSemaphore } from '../internal/create-semaphore.ts'
+import { hashingThreads, MAX_NICE, type HashingTask } from './hashing-threads.ts'
 
 // OWASP Password Storage Cheat Sheet, argon2id minimum: m=19 MiB, t=2, p=1.
 const MIN_MEMORY_COST = 19_456
@@ -31,6 +32,14 @@ export interface PasswordHasherOptions {
   maxConcurrent?: number | undefined
   /** Hashes waiting for a slot before `overloaded`; default 64. */
   maxQueue?: number | undefined
+  /**
+   * The scheduling priority (Linux nice value, 0–19) of the threads that run argon2id; default
+   * 10. Above 0, hashing runs on threads of its own that yield the CPU to the rest of the
+   * process, above all the event loop: a storm of logins then slows the logins, not the API's
+   * other calls. 0 runs argon2id on libuv's thread pool at normal priority. Where a thread's
+   * priority cannot be changed (outside Linux), the threads keep the normal one.
+   */
+  nice?: number | undefined
   /**
    * Allows parameters below OWASP's minimum. For tests only: production code never sets it.
    */
@@ -56,6 +65,29 @@ export interface PasswordHasher {
   admit<T>(task: () => Promise<T>): Promise<T>
 }
 
+const DEFAULT_NICE = 10
+
+/** Where argon2id runs. */
+interface Argon2Runner {
+  hash(password: string, params: Argon2Options): Promise<string>
+  verify(stored: string, password: string): Promise<boolean>
+}
+
+const onLibuvPool: Argon2Runner = { hash: argon2Hash, verify: argon2Verify }
+
+function onHashingThreads(nice: number, concurrency: number): Argon2Runner {
+  const threads = hashingThreads(nice, concurrency)
+  const answer = async <T>(task: HashingTask, type: 'string' | 'boolean'): Promise<T> => {
+    const value = await threads.run(task)
+    if (typeof value !== type) throw new TypeError(`a hashing thread answered ${typeof value}`)
+    return value as T
+  }
+  return {
+    hash: (password, params) => answer({ op: 'hash', password, params }, 'string'),
+    verify: (stored, password) => answer({ op: 'verify', stored, password }, 'boolean'),
+  }
+}
+
 function integer(
   name: string,
   value: number | undefined,
@@ -69,9 +101,10 @@ function integer(
 }
 
 /**
- * An argon2id hasher (@node-rs/argon2, on the libuv thread pool) with OWASP's minimum
- * parameters by default (m=19456 KiB, t=2, p=1). Passwords are NFKC-normalised. At most
- * `maxConcurrent` operations run and `maxQueue` wait; beyond that, calls fail at once.
+ * An argon2id hasher (@node-rs/argon2) with OWASP's minimum parameters by default (m=19456 KiB,
+ * t=2, p=1). Passwords are NFKC-normalised. At most `maxConcurrent` operations run and
+ * `maxQueue` wait; beyond that, calls fail at once. The hashing runs on threads at a lower
+ * priority (`nice`, default 10), shared by the process's hashers, at most one per CPU.
  *
  * @throws TypeError for parameters under OWASP's minimum (unless `unsafeTestParameters`) or
  *   invalid limits; the returned methods reject with AuthError `overloaded` when saturated
@@ -97,6 +130,9 @@ export function createPasswordHasher(options: PasswordHasherOptions = {}): Passw
     min: 1,
   })
   const maxQueue = integer('maxQueue', options.maxQueue, { fallback: 64, min: 0 })
+  const nice = integer('nice', options.nice, { fallback: DEFAULT_NICE, min: 0 })
+  if (nice > MAX_NICE) throw new TypeError(`nice must be at most ${MAX_NICE}`)
+  const run = nice === 0 ? onLibuvPool : onHashingThreads(nice, maxConcurrent)
   const semaphore = createSemaphore({ maxConcurrent, maxQueue })
   // Admitted operations wait for nothing: they are only counted, up to what the hasher can hold.
   const admissions = createSemaphore({ maxConcurrent: maxConcurrent + maxQueue, maxQueue: 0 })
@@ -124,7 +160,7 @@ export function createPasswordHasher(options: PasswordHasherOptions = {}): Passw
   return {
     hash(password) {
       const normalized = checkPassword(password)
-      return semaphore.run(() => argon2Hash(normalized, params))
+      return semaphore.run(() => run.hash(normalized, params))
     },
 
     async verify(stored, password) {
@@ -134,7 +170,7 @@ export function createPasswordHasher(options: PasswordHasherOptions = {}): Passw
       }
       let valid: boolean
       try {
-        valid = await semaphore.run(() => argon2Verify(stored, normalized))
+        valid = await semaphore.run(() => run.verify(stored, normalized))
       } catch (error) {
         // Overload must reach the caller; a stored hash argon2 cannot read is simply no match.
         if (isAuthError(error)) throw error
@@ -150,13 +186,13 @@ export function createPasswordHasher(options: PasswordHasherOptions = {}): Passw
     async verifyDummy(password) {
       const normalized = checkPassword(password)
       dummyHash ??= semaphore
-        .run(() => argon2Hash(randomBytes(32).toString('base64url'), params))
+        .run(() => run.hash(randomBytes(32).toString('base64url'), params))
         .catch((error: unknown) => {
           dummyHash = undefined
           throw error
         })
       const stored = await dummyHash
-      await semaphore.run(() => argon2Verify(stored, normalized))
+      await semaphore.run(() => run.verify(stored, normalized))
     },
   }
 }

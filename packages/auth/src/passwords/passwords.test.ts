@@ -1,3 +1,7 @@
+import { readlinkSync } from 'node:fs'
+import { readdir, readFile } from 'node:fs/promises'
+import { availableParallelism } from 'node:os'
+
 import { describe, expect, it } from 'vitest'
 
 import { AuthError, checkPasswordPolicy, createPasswordHasher } from '../index.ts'
@@ -133,6 +137,9 @@ describe('createPasswordHasher', () => {
     ['maxConcurrent 0', { maxConcurrent: 0 }],
     ['a negative maxQueue', { maxQueue: -1 }],
     ['a fractional memoryCost', { memoryCost: 20_000.5 }],
+    ['a negative nice', { nice: -1 }],
+    ['nice 20', { nice: 20 }],
+    ['a fractional nice', { nice: 2.5 }],
   ])('refuses %s with a TypeError', (_, options) => {
     expect(() => createPasswordHasher(options)).toThrow(TypeError)
   })
@@ -140,6 +147,65 @@ describe('createPasswordHasher', () => {
   it('allows weak parameters only with unsafeTestParameters', () => {
     expect(() => createPasswordHasher({ memoryCost: 64, timeCost: 1 })).toThrow(TypeError)
     expect(() => createPasswordHasher(fast)).not.toThrow()
+  })
+})
+
+/** Linux: the nice value of each of this process's threads, by thread id. */
+async function threadNiceValues(): Promise<Map<number, number>> {
+  const values = new Map<number, number>()
+  for (const tid of await readdir('/proc/self/task')) {
+    const stat = await readFile(`/proc/self/task/${tid}/stat`, 'utf8').catch(() => undefined)
+    // Fields after the command name (which may hold spaces): state is field 3, nice field 19.
+    const nice = stat?.slice(stat.lastIndexOf(')') + 2).split(' ')[16]
+    if (nice !== undefined) values.set(Number(tid), Number(nice))
+  }
+  return values
+}
+
+describe('password hashing threads', () => {
+  it.runIf(process.platform === 'linux')(
+    'run argon2id at the nice value asked for, leaving the calling thread and the main thread as they were',
+    async () => {
+      const self = readlinkSync('/proc/thread-self')
+      const caller = Number(self.slice(self.lastIndexOf('/') + 1))
+      const before = await threadNiceValues()
+      // 13: no other hasher of this process asks for it.
+      const hasher = createPasswordHasher({ ...fast, nice: 13 })
+      const hash = await hasher.hash('a password hashed on a low thread')
+      expect((await hasher.verify(hash, 'a password hashed on a low thread')).valid).toBe(true)
+      const after = await threadNiceValues()
+      const lowered = [...after].filter(([tid, nice]) => nice === 13 && before.get(tid) !== 13)
+      expect(lowered).toHaveLength(1)
+      expect(lowered[0]?.[0]).not.toBe(caller)
+      expect(after.get(caller)).toBe(before.get(caller))
+      expect(after.get(process.pid)).toBe(before.get(process.pid))
+    },
+  )
+
+  it('share one thread per CPU at most between the hashers of a priority', async () => {
+    const hashers = Array.from({ length: 3 }, () =>
+      createPasswordHasher({ ...fast, nice: 17, maxConcurrent: 64 }),
+    )
+    const hashes = await Promise.all(hashers.map((h, i) => h.hash(`shared thread password ${i}`)))
+    expect(hashes.every((h) => h.startsWith('$argon2id$v=19$m=64,t=1,p=1$'))).toBe(true)
+    if (process.platform !== 'linux') return
+    const at17 = [...(await threadNiceValues()).values()].filter((nice) => nice === 17)
+    expect(at17.length).toBeGreaterThan(0)
+    expect(at17.length).toBeLessThanOrEqual(availableParallelism())
+  })
+
+  it('nice 0 hashes and verifies at normal priority (on libuv’s pool)', async () => {
+    const hasher = createPasswordHasher({ ...fast, nice: 0 })
+    const hash = await hasher.hash('a password on the libuv pool')
+    expect(await hasher.verify(hash, 'a password on the libuv pool')).toEqual({
+      valid: true,
+      needsRehash: false,
+    })
+    expect(await hasher.verify(hash, 'another password')).toEqual({
+      valid: false,
+      needsRehash: false,
+    })
+    expect(await hasher.verify('not a hash', 'x')).toEqual({ valid: false, needsRehash: false })
   })
 })
 
