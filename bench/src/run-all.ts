@@ -28,6 +28,7 @@ import {
 import {
   contentionTable,
   runLoginStorm,
+  STORM_NICE,
   stormFigures,
   type StormRun,
 } from './goals/login-storm-goal.ts'
@@ -293,11 +294,11 @@ function stormNotes(runs: StormRun[]): string[] {
     contention === undefined
       ? []
       : [
-          `Where the time goes, from Linux's scheduler accounting (\`/proc/<pid>/task/<tid>/schedstat\` of the server's and the probe's main threads, \`/proc/stat\` for all CPUs; medians of the rounds, at rest → in the storm). A main thread that is ready to run but waits for a CPU delays every request it has to answer, and no ordering inside the event loop can win that time back; the probe's own wait adds to each response time it measures. In the storm, argon2id and the storm process (nice 10) share the machine's ${cpus().length} CPUs with both.`,
+          `Where the time goes, from Linux's scheduler accounting (\`/proc/<pid>/task/<tid>/schedstat\` of the server's and the probe's main threads, \`/proc/stat\` for all CPUs; medians of the rounds, at rest → in the storm). A main thread that is ready to run but waits for a CPU delays every request it has to answer, and no ordering inside the event loop can win that time back; the probe's own wait adds to each response time it measures. In the storm, argon2id (its thread at nice 10) and the storm process (nice ${STORM_NICE}) share the machine's ${cpus().length} CPUs with both.`,
           contention,
         ]
   return [
-    `\`system.whoami\` is driven at ${settings.storm.rate} requests/s, evenly spaced (an open-loop probe: one request every ${round(1000 / settings.storm.rate, 1)} ms whatever the earlier answers became, over up to 10 keep-alive connections; each response time to the microsecond; not autocannon's \`overallRate\`, which sends each connection's budget back to back at the start of every second) for ${settings.storm.durationSec} s at rest, then for ${settings.storm.durationSec} s while ${settings.storm.concurrentLogins} logins with the right password and the real argon2id parameters (19 MiB, 2 passes) are kept in flight at all times (each of 200 clients sends its next login as soon as its last is answered) by a separate process at nice 10 (it stands for clients on other machines; the server and the probe keep nice 0); rest and storm alternate ${settings.storm.rounds} times, and the ratio is of the p99s of every response time at rest and in the storms, the rounds pooled. Database: ${postgres ? 'PostgreSQL (a fresh database per runtime)' : 'PGlite in memory'}. \`TRUST_PROXY=true\`.`,
+    `\`system.whoami\` is driven at ${settings.storm.rate} requests/s, evenly spaced (an open-loop probe: one request every ${round(1000 / settings.storm.rate, 1)} ms whatever the earlier answers became, over up to 10 keep-alive connections; each response time to the microsecond; not autocannon's \`overallRate\`, which sends each connection's budget back to back at the start of every second) for ${settings.storm.durationSec} s at rest, then for ${settings.storm.durationSec} s while ${settings.storm.concurrentLogins} logins with the right password and the real argon2id parameters (19 MiB, 2 passes) are kept in flight at all times (each of 200 clients sends its next login as soon as its last is answered) by a separate process at nice ${STORM_NICE}, every thread of it (it stands for clients on other machines; the server and the probe keep nice 0); rest and storm alternate ${settings.storm.rounds} times, and the ratio is of the p99s of every response time at rest and in the storms, the rounds pooled. Database: ${postgres ? 'PostgreSQL (a fresh database per runtime)' : 'PGlite in memory'}. \`TRUST_PROXY=true\`.`,
     `Logins per answer: ${runs
       .map(
         (r) =>
@@ -319,7 +320,7 @@ function stormNotes(runs: StormRun[]): string[] {
       )
       .join(
         '; ',
-      )}. argon2id runs on the libuv pool (\`maxConcurrent\` = CPUs − 1 = 1 here, 64 queued); logins beyond what the hasher can run and queue (65 at once) get 503 \`overloaded\` at once, before any database query, and with one IP the per-IP login queue (16 waiting) answers 429 before the hasher is reached. Logins and registrations wait for their turn in a low-priority lane (\`apps/server/src/http/low-priority-lane.ts\`): one per turn of the event loop, with the I/O that arrived meanwhile read in between, so a \`system.whoami\` is not queued behind hundreds of refusals.`,
+      )}. argon2id runs on a hashing thread of its own at nice 10 (\`createPasswordHasher\`'s \`nice\`: it yields the CPU to the event loop; \`maxConcurrent\` = CPUs − 1 = 1 here, 64 queued); logins beyond what the hasher can run and queue (65 at once) get 503 \`overloaded\` at once, before any database query, and with one IP the per-IP login queue (16 waiting) answers 429 before the hasher is reached. Logins and registrations wait for their turn in a low-priority lane (\`apps/server/src/http/low-priority-lane.ts\`): one per turn of the event loop, with the I/O that arrived meanwhile read in between, so a \`system.whoami\` is not queued behind hundreds of refusals.`,
     ...scheduler,
   ]
 }
