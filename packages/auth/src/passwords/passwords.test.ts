@@ -77,7 +77,7 @@ describe('createPasswordHasher', () => {
 
   it('fails fast with overloaded beyond maxConcurrent running and maxQueue waiting', async () => {
     const hasher = createPasswordHasher({ ...fast, maxConcurrent: 1, maxQueue: 1 })
-    // Argon2 runs on the thread pool, so neither of these can finish before the next line.
+    // Argon2 runs on another thread, so neither of these can finish before the next line.
     const running = hasher.hash('first password!')
     const queued = hasher.verify(
       '$argon2id$v=19$m=64,t=1,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhcw',
