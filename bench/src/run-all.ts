@@ -18,6 +18,7 @@ import { Socket } from 'node:net'
 import { cpus, loadavg, totalmem } from 'node:os'
 
 import { createTestDatabase } from '@warden/db/testing'
+import { NODE_FLAGS } from '@warden/server/build'
 
 import {
   layerTable,
@@ -186,7 +187,7 @@ function throughputGoal(
 }
 
 const methodNotes = [
-  `Each server runs in its own process from the real entry point: on Node the server's build, as \`pnpm start\` runs it (\`node --enable-source-maps apps/server/dist/main.node.js\`, rebuilt from the sources at the start of the run), on Bun \`src/main.bun.ts\` under the Bun binary, on 127.0.0.1 with a random port, \`LOG_LEVEL=info\` and its request log going to a file (one JSON line per request is part of the cost; each throughput run checks the line count), \`DATABASE_URL\` ${postgres ? 'a fresh PostgreSQL database created for the run' : '`memory:` (PGlite; PostgreSQL did not answer)'}.`,
+  `Each server runs in its own process from the real entry point: on Node the server's build, as \`pnpm start\` runs it (\`node ${NODE_FLAGS.join(' ')} apps/server/dist/main.node.js\`, rebuilt from the sources at the start of the run), on Bun \`src/main.bun.ts\` under the Bun binary, on 127.0.0.1 with a random port, \`LOG_LEVEL=info\` and its request log going to a file (one JSON line per request is part of the cost; each throughput run checks the line count), \`DATABASE_URL\` ${postgres ? 'a fresh PostgreSQL database created for the run' : '`memory:` (PGlite; PostgreSQL did not answer)'}.`,
   `autocannon (programmatic API) drives it over loopback with 10 keep-alive connections. The two sides of a ratio run on the same server, alternated: ${settings.throughput.rounds} rounds of ${settings.throughput.durationSec} s per side, the order rotating each round, after a ${settings.throughput.warmupSec} s warm-up of each side; the median per side is reported. The all-miss side runs after those, alternated with \`system.info\` again (${settings.throughput.missRounds} rounds, the ratio of that phase's medians): its ${settings.throughput.missTokens.toLocaleString('en-US')} distinct tokens fill the heap with evicted cache entries, whose collection would otherwise fall into whichever round follows. Any non-2xx answer fails a throughput run.`,
   `${cpuSplitNote()} Two figures per ratio: requests/s of wall time (what the issue asks for), and requests per CPU-second of the server process (user + system time of all its threads, from \`/proc/<pid>/stat\`); both must hold for a goal to hold.`,
   `Tokens are issued by the bench with the token service and the server's own key (\`AUTH_SIGNING_KEYS\`), never through login; cache-hit runs use one token per connection, cache-miss runs a fresh token on every request (${settings.throughput.missTokens.toLocaleString('en-US')} tokens, more than the 10,000-entry cache holds).`,
@@ -329,7 +330,7 @@ function memoryNotes(runs: MemoryRun[]): string[] {
   return [
     `${settings.memory.requests.toLocaleString('en-US')} \`system.whoami\` requests per runtime with ${settings.memory.distinctTokens.toLocaleString('en-US')} distinct HS256 tokens issued with the token service (the server's key), in ${settings.memory.requests / settings.memory.blockSize} blocks; each block uses its own tenth of the tokens, each token ${settings.memory.requests / settings.memory.distinctTokens} times (a first use that misses the cache, verifies and inserts — evicting once the cache holds 10,000 — then hits). RSS of the server process from \`/proc/<pid>/status\`, after every block and every 100 ms.`,
     `Runs: ${runs.map((r) => `${r.runtime} ${r.requests.toLocaleString('en-US')} requests in ${r.seconds} s`).join('; ')}.`,
-    "RSS moves with the garbage collectors' timing (V8 lets its old generation grow to a few times the live heap before a full collection), so flatness compares the mean RSS during the second and the last block; on Node the old generation holds only the evicted cache entries between full collections, few in a run, and RSS climbs from one to the next. The Node server also runs with `--trace-gc`: the heap left after each full collection is the live data (verified-token cache, revocation list, modules), shown for the whole run past the first block.",
+    "RSS moves with the garbage collectors' timing (V8 lets its old generation grow to a few times the live heap before a full collection), so flatness compares the mean RSS during the second and the last block. On Node the old generation holds only the evicted cache entries between full collections, and RSS climbs from one to the next: how far is V8's heap growing factor, up to 4 when the heap may grow to gigabytes, 1.8 under `pnpm start`'s `--max-old-space-size=1536` (`NODE_FLAGS` in `apps/server/scripts/build.ts`; without it a run of this code peaked at 276 MB). The Node server also runs with `--trace-gc`: the heap left after each full collection is the live data (verified-token cache, revocation list, modules), shown for the whole run past the first block.",
   ]
 }
 

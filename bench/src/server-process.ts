@@ -13,7 +13,7 @@ import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 
-import { buildServer } from '@warden/server/build'
+import { buildServer, NODE_FLAGS } from '@warden/server/build'
 
 import { processCpuSeconds } from './cpu-contention.ts'
 
@@ -99,7 +99,7 @@ function commandFor(options: StartServerOptions): { command: string; args: strin
   }
   return {
     command: process.execPath,
-    args: [...profile, '--enable-source-maps', join(serverDir, 'dist/main.node.js')],
+    args: [...profile, ...NODE_FLAGS, join(serverDir, 'dist/main.node.js')],
   }
 }
 

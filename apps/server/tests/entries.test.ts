@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url'
 
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 
-import { buildServer } from '../scripts/build.ts'
+import { buildServer, NODE_FLAGS } from '../scripts/build.ts'
 import { signUpOverHttp } from './harness.ts'
 
 /**
@@ -26,7 +26,7 @@ const buildDir = join(serverDir, `.test-dist-${randomBytes(4).toString('hex')}`)
 const entries = {
   'node (built)': {
     command: process.execPath,
-    args: ['--enable-source-maps', join(buildDir, 'main.node.js')],
+    args: [...NODE_FLAGS, join(buildDir, 'main.node.js')],
   },
   'node (sources, tsx)': {
     command: process.execPath,
