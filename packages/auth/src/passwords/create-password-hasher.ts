@@ -91,11 +91,12 @@ function onHashingThreads(nice: number, concurrency: number): Argon2Runner {
 function integer(
   name: string,
   value: number | undefined,
-  { fallback, min }: { fallback: number; min: number },
+  { fallback, min, max = Number.MAX_SAFE_INTEGER }: { fallback: number; min: number; max?: number },
 ): number {
   const result = value ?? fallback
-  if (!Number.isSafeInteger(result) || result < min) {
-    throw new TypeError(`${name} must be an integer of at least ${min}`)
+  if (!Number.isSafeInteger(result) || result < min || result > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `of at least ${min}` : `from ${min} to ${max}`
+    throw new TypeError(`${name} must be an integer ${range}`)
   }
   return result
 }
@@ -130,8 +131,7 @@ export function createPasswordHasher(options: PasswordHasherOptions = {}): Passw
     min: 1,
   })
   const maxQueue = integer('maxQueue', options.maxQueue, { fallback: 64, min: 0 })
-  const nice = integer('nice', options.nice, { fallback: DEFAULT_NICE, min: 0 })
-  if (nice > MAX_NICE) throw new TypeError(`nice must be at most ${MAX_NICE}`)
+  const nice = integer('nice', options.nice, { fallback: DEFAULT_NICE, min: 0, max: MAX_NICE })
   const run = nice === 0 ? onLibuvPool : onHashingThreads(nice, maxConcurrent)
   const semaphore = createSemaphore({ maxConcurrent, maxQueue })
   // Admitted operations wait for nothing: they are only counted, up to what the hasher can hold.
