@@ -11,9 +11,9 @@ import { createWorkerPool } from './worker-pool.ts'
 
 /**
  * A thread program for these tests: `{ double: n }` answers 2n; `{ fail: message }` answers an
- * error; `{ exit: code }` stops the thread; `{ throw: message }` throws out of it; `{ hold: true }` counts itself in the shared
- * `workerData` array ([held now, most held at once, gate]), waits until the gate opens, and
- * answers its thread's id.
+ * error; `{ exit: code }` stops the thread; `{ throw: message }` throws out of it;
+ * `{ hold: true }` counts itself in the shared `workerData` array ([held now, most held at once,
+ * gate]), waits until the gate opens, and answers its thread's id.
  */
 const SOURCE = `'use strict'
 const { parentPort, workerData, threadId } = require('node:worker_threads')

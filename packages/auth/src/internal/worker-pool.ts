@@ -122,6 +122,7 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
     grow(atLeast) {
       if (atLeast <= size) return
       size = atLeast
+      // Waiting tasks get the new threads, in order of arrival.
       for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
         dispatch(next)
         if (threads.size >= size) break
