@@ -295,7 +295,7 @@ function stormNotes(runs: StormRun[]): string[] {
     contention === undefined
       ? []
       : [
-          `Where the time goes, from Linux's scheduler accounting (\`/proc/<pid>/task/<tid>/schedstat\` of the server's and the probe's main threads, \`/proc/stat\` for all CPUs; medians of the rounds, at rest → in the storm). A main thread that is ready to run but waits for a CPU delays every request it has to answer, and no ordering inside the event loop can win that time back; the probe's own wait adds to each response time it measures. In the storm, argon2id (its thread at nice 10) and the storm process (nice ${STORM_NICE}) share the machine's ${cpus().length} CPUs with both.`,
+          `Where the time goes, from Linux's scheduler accounting (\`/proc/<pid>/task/<tid>/schedstat\` of the server's and the probe's main threads, \`/proc/stat\` for all CPUs; medians of the rounds, at rest → in the storm). A main thread that is ready to run but waits for a CPU delays every request it has to answer, and no ordering inside the event loop can win that time back; the probe's own wait adds to each response time it measures. In the storm, argon2id (its thread at nice 10) and the storm process (nice ${STORM_NICE}) share the machine's ${cpus().length} CPUs with both. "Inside the server" is the p99 of the same \`system.whoami\` requests' handler time from the server's own request log (its \`ms\`: from the first middleware to the answer handed to the runtime, rounds pooled); the rest of a response time passes before the handler runs (the request waits while the event loop works through login traffic, or while the main thread waits for a CPU) or after it (the socket write, the probe's own delays).`,
           contention,
         ]
   return [

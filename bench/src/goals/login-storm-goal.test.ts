@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 
 import type { Contention } from '../cpu-contention.ts'
-import { contentionTable, type StormRun } from './login-storm-goal.ts'
+import { contentionTable, handlerTimes, type StormRun } from './login-storm-goal.ts'
 
 const window = (serverWaitMsPerSec: number, machineBusy: number): Contention => ({
   serverRunMsPerSec: 100,
@@ -10,10 +10,13 @@ const window = (serverWaitMsPerSec: number, machineBusy: number): Contention => 
   machineBusy,
 })
 
-const run = (contention: {
-  rest: (Contention | undefined)[]
-  storm: (Contention | undefined)[]
-}): StormRun => ({
+const run = (
+  contention: {
+    rest: (Contention | undefined)[]
+    storm: (Contention | undefined)[]
+  },
+  handler: Partial<StormRun> = {},
+): StormRun => ({
   runtime: 'node',
   ips: 'single',
   pooledRestP99Ms: 1.5,
@@ -22,6 +25,8 @@ const run = (contention: {
   stormP99Ms: [],
   restP50Ms: [],
   stormP50Ms: [],
+  handlerRestP99Ms: 0.4,
+  handlerStormP99Ms: 2.5,
   whoamiNon200: 0,
   restCores: [],
   stormCores: [],
@@ -29,6 +34,7 @@ const run = (contention: {
   restContention: contention.rest,
   stormContention: contention.storm,
   logins: { total: 0, byStatus: {}, maxMsByStatus: {}, failed: 0 },
+  ...handler,
 })
 
 describe('contentionTable', () => {
@@ -40,11 +46,61 @@ describe('contentionTable', () => {
       }),
     ])
     expect(table?.split('\n')[2]).toBe(
-      '| node, one IP | 1.5 → 7.25 | 100 → 100 | 20 → 650 | 10 → 10 | 0.05 → 0.9 | 0.7 |',
+      '| node, one IP | 1.5 → 7.25 | 0.4 → 2.5 | 100 → 100 | 20 → 650 | 10 → 10 | 0.05 → 0.9 | 0.7 |',
+    )
+  })
+
+  it('shows a dash where the server logged no handler times', () => {
+    const table = contentionTable([
+      run(
+        { rest: [window(30, 0.05)], storm: [window(600, 0.9)] },
+        { handlerStormP99Ms: undefined },
+      ),
+    ])
+    expect(table?.split('\n')[2]).toBe(
+      '| node, one IP | 1.5 → 7.25 | – | 100 → 100 | 30 → 600 | 10 → 10 | 0.05 → 0.9 | 0.7 |',
     )
   })
 
   it('leaves out runs without the kernel figures, and is undefined with none', () => {
     expect(contentionTable([run({ rest: [undefined], storm: [undefined] })])).toBeUndefined()
+  })
+})
+
+describe('handlerTimes', () => {
+  const at = (iso: string) => Date.parse(iso)
+  const line = (fields: Record<string, unknown>) =>
+    JSON.stringify({ level: 'info', message: 'request', method: 'GET', status: 200, ...fields })
+  const whoami = '/trpc/system.whoami'
+
+  it('keeps the handler times of the path answered within a span, edges included', () => {
+    const lines = [
+      line({ time: '2026-11-24T10:00:00.999Z', path: whoami, ms: 9 }),
+      line({ time: '2026-11-24T10:00:01.000Z', path: whoami, ms: 0.3 }),
+      line({ time: '2026-11-24T10:00:02.500Z', path: whoami, ms: 1.2 }),
+      line({ time: '2026-11-24T10:00:03.000Z', path: whoami, ms: 0.5 }),
+      line({ time: '2026-11-24T10:00:03.001Z', path: whoami, ms: 7 }),
+      line({ time: '2026-11-24T10:00:05.000Z', path: whoami, ms: 4.4 }),
+    ]
+    const spans = [
+      { from: at('2026-11-24T10:00:01.000Z'), to: at('2026-11-24T10:00:03.000Z') },
+      { from: at('2026-11-24T10:00:04.000Z'), to: at('2026-11-24T10:00:06.000Z') },
+    ]
+    expect(handlerTimes(lines, whoami, spans)).toEqual([0.3, 1.2, 0.5, 4.4])
+  })
+
+  it('skips other paths, other messages and lines that are not JSON request lines', () => {
+    const time = '2026-11-24T10:00:02.000Z'
+    const lines = [
+      line({ time, path: '/trpc/auth.login', ms: 30 }),
+      line({ time, path: `${whoami}x`, ms: 30 }),
+      line({ time, path: whoami, ms: 30, message: 'warden listening' }),
+      line({ time, path: whoami, ms: '30' }),
+      line({ path: whoami, ms: 30 }),
+      `not json ${whoami}`,
+      line({ time, path: whoami, ms: 0.25 }),
+    ]
+    const spans = [{ from: at('2026-11-24T10:00:00.000Z'), to: at('2026-11-24T10:00:09.000Z') }]
+    expect(handlerTimes(lines, whoami, spans)).toEqual([0.25])
   })
 })

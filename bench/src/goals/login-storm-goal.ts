@@ -42,6 +42,14 @@ export interface StormRun {
   readonly stormP99Ms: number[]
   readonly restP50Ms: number[]
   readonly stormP50Ms: number[]
+  /**
+   * p99 of the same requests' time inside the server, from its request log (`ms`: from its first
+   * middleware to the answer handed to the runtime), at rest / in the storms, the rounds pooled;
+   * undefined without such lines. The rest of a response time is spent before the handler runs
+   * (the request waits for the event loop) or after (writing, the probe's own delays).
+   */
+  readonly handlerRestP99Ms: number | undefined
+  readonly handlerStormP99Ms: number | undefined
   readonly whoamiNon200: number
   /** Cores the server process kept busy (CPU seconds per second, all threads), per window. */
   readonly restCores: number[]
@@ -56,6 +64,8 @@ export interface StormRun {
 
 /** The storm process's nice value: the lowest priority (see `startStorm`). */
 export const STORM_NICE = 19
+
+const WHOAMI = '/trpc/system.whoami'
 
 const email = (runtime: Runtime) => `storm-${runtime}@bench.warden.test`
 const PASSWORD = 'correct horse battery staple 1987'
@@ -142,7 +152,7 @@ export async function runLoginStorm(settings: StormSettings): Promise<StormRun[]
       const whoami = (durationSec: number) =>
         measureLatencyAtRate({
           url: server.url,
-          path: '/trpc/system.whoami',
+          path: WHOAMI,
           rate: settings.rate,
           durationSec,
           headers: { ...server.headers, authorization: `Bearer ${token}` },
@@ -176,11 +186,21 @@ export async function runLoginStorm(settings: StormSettings): Promise<StormRun[]
         const stormProcessCores: number[] = []
         const restContention: (Contention | undefined)[] = []
         const stormContention: (Contention | undefined)[] = []
+        const restSpans: Span[] = []
+        const stormSpans: Span[] = []
+        const timed = async <T>(spans: Span[], run: () => Promise<T>) => {
+          const from = Date.now()
+          const result = await run()
+          spans.push({ from, to: Date.now() })
+          return result
+        }
         for (let done = 0; done < settings.rounds; done++) {
           rest.push(
-            await busy(() => whoami(settings.durationSec), restContention, [
-              { cpuSeconds: serverCpu, cores: restCores },
-            ]),
+            await timed(restSpans, () =>
+              busy(() => whoami(settings.durationSec), restContention, [
+                { cpuSeconds: serverCpu, cores: restCores },
+              ]),
+            ),
           )
           const running = startStorm({
             url: server.url,
@@ -191,12 +211,24 @@ export async function runLoginStorm(settings: StormSettings): Promise<StormRun[]
             ipOffset: 100_000 * storms++,
           })
           storm.push(
-            await busy(() => whoami(settings.durationSec), stormContention, [
-              { cpuSeconds: serverCpu, cores: stormCores },
-              { cpuSeconds: running.cpuSeconds, cores: stormProcessCores },
-            ]),
+            await timed(stormSpans, () =>
+              busy(() => whoami(settings.durationSec), stormContention, [
+                { cpuSeconds: serverCpu, cores: stormCores },
+                { cpuSeconds: running.cpuSeconds, cores: stormProcessCores },
+              ]),
+            ),
           )
           logins.push(await running.stop())
+        }
+        // The server writes its log in batches within milliseconds; the storm's last logins
+        // have been answered, so every whoami line of these windows is in the file.
+        const lines: string[] = []
+        await server.scanLog((line) => {
+          if (line.includes(WHOAMI)) lines.push(line)
+        })
+        const handlerP99 = (spans: readonly Span[]) => {
+          const times = handlerTimes(lines, WHOAMI, spans)
+          return times.length === 0 ? undefined : round(p99(times), 2)
         }
         runs.push({
           runtime,
@@ -207,6 +239,8 @@ export async function runLoginStorm(settings: StormSettings): Promise<StormRun[]
           stormP99Ms: storm.map((r) => round(r.p99Ms, 2)),
           restP50Ms: rest.map((r) => round(r.p50Ms, 2)),
           stormP50Ms: storm.map((r) => round(r.p50Ms, 2)),
+          handlerRestP99Ms: handlerP99(restSpans),
+          handlerStormP99Ms: handlerP99(stormSpans),
           restCores,
           stormCores,
           stormProcessCores,
@@ -226,11 +260,43 @@ export async function runLoginStorm(settings: StormSettings): Promise<StormRun[]
   return runs
 }
 
-function pooledP99(samples: readonly LatencySample[]): number {
-  return percentile(
-    samples.flatMap((sample) => sample.times).sort((a, b) => a - b),
+/** A stretch of wall-clock time, `Date.now()` milliseconds, both ends included. */
+export interface Span {
+  readonly from: number
+  readonly to: number
+}
+
+/**
+ * The handler times (`ms`) of the server's request log lines for `path` whose `time` falls in
+ * one of `spans`, all together. Log lines are written when the answer is, so a request belongs
+ * to the window during which it was answered. Lines that are not request lines are skipped.
+ */
+export function handlerTimes(lines: readonly string[], path: string, spans: readonly Span[]) {
+  const times: number[] = []
+  for (const line of lines) {
+    if (!line.includes(path)) continue
+    let entry: { message?: unknown; path?: unknown; time?: unknown; ms?: unknown }
+    try {
+      entry = JSON.parse(line) as typeof entry
+    } catch {
+      continue
+    }
+    if (entry.message !== 'request' || entry.path !== path) continue
+    if (typeof entry.time !== 'string' || typeof entry.ms !== 'number') continue
+    const at = Date.parse(entry.time)
+    if (spans.some((span) => at >= span.from && at <= span.to)) times.push(entry.ms)
+  }
+  return times
+}
+
+const p99 = (times: readonly number[]) =>
+  percentile(
+    [...times].sort((a, b) => a - b),
     99,
   )
+
+function pooledP99(samples: readonly LatencySample[]): number {
+  return p99(samples.flatMap((sample) => sample.times))
 }
 
 function mergeOutcomes(all: readonly LoginOutcomes[]): LoginOutcomes {
@@ -275,6 +341,12 @@ export function stormFigures(runs: readonly StormRun[]): Figure[] {
           'p99 in storm per round (ms)': run.stormP99Ms,
           'p50 at rest (ms)': run.restP50Ms,
           'p50 in storm (ms)': run.stormP50Ms,
+          ...(run.handlerRestP99Ms !== undefined && run.handlerStormP99Ms !== undefined
+            ? {
+                'p99 inside the server at rest, pooled (ms)': run.handlerRestP99Ms,
+                'p99 inside the server in storm, pooled (ms)': run.handlerStormP99Ms,
+              }
+            : {}),
           'whoami answers other than 200': run.whoamiNon200,
           'server cores busy at rest': run.restCores,
           'server cores busy in storm': run.stormCores,
@@ -322,14 +394,18 @@ export function contentionTable(runs: readonly StormRun[]): string | undefined {
     const pair = (pick: (w: Contention) => number, digits = 0) =>
       `${round(median(rest.map(pick)), digits)} → ${round(median(storm.map(pick)), digits)}`
     const label = run.ips === 'distinct' ? 'distinct IPs' : 'one IP'
+    const handler =
+      run.handlerRestP99Ms === undefined || run.handlerStormP99Ms === undefined
+        ? '–'
+        : `${run.handlerRestP99Ms} → ${run.handlerStormP99Ms}`
     return [
-      `| ${run.runtime}, ${label} | ${run.pooledRestP99Ms} → ${run.pooledStormP99Ms} | ${pair((w) => w.serverRunMsPerSec)} | ${pair((w) => w.serverWaitMsPerSec)} | ${pair((w) => w.probeWaitMsPerSec)} | ${pair((w) => w.machineBusy, 2)} | ${round(median(run.stormProcessCores), 2)} |`,
+      `| ${run.runtime}, ${label} | ${run.pooledRestP99Ms} → ${run.pooledStormP99Ms} | ${handler} | ${pair((w) => w.serverRunMsPerSec)} | ${pair((w) => w.serverWaitMsPerSec)} | ${pair((w) => w.probeWaitMsPerSec)} | ${pair((w) => w.machineBusy, 2)} | ${round(median(run.stormProcessCores), 2)} |`,
     ]
   })
   if (rows.length === 0) return undefined
   return [
-    '| runtime, logins from | whoami p99, ms | server main thread running, ms/s | server main thread ready but waiting for a CPU, ms/s | probe waiting for a CPU, ms/s | all CPUs busy (share) | storm process, cores |',
-    '|---|---:|---:|---:|---:|---:|---:|',
+    '| runtime, logins from | whoami p99, ms | of which inside the server: p99, ms | server main thread running, ms/s | server main thread ready but waiting for a CPU, ms/s | probe waiting for a CPU, ms/s | all CPUs busy (share) | storm process, cores |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|',
     ...rows,
   ].join('\n')
 }
