@@ -16,7 +16,7 @@ import {
   type PasswordHasher,
   type SigningAlgorithm,
 } from '@warden/auth'
-import { createTestDatabase, type TestBackend, type TestDatabase } from '@warden/db/testing'
+import { createTestDatabase, type TestBackend } from '@warden/db/testing'
 
 import { createLogger, parseConfig, startWarden, type LowPriorityLane } from '../src/index.ts'
 
@@ -57,23 +57,6 @@ export function saturableHasher() {
       await held
     },
   }
-}
-
-/**
- * The database with every SQL statement sent through its kysely instance recorded, in order (the
- * SQL text, parameters left out); pass it as `database` to `startTestWarden`.
- */
-export function recordingStatements(database: TestDatabase) {
-  const statements: string[] = []
-  const executor = database.kysely.getExecutor()
-  const kysely = database.kysely.withPlugin({
-    transformQuery: ({ node, queryId }) => {
-      statements.push(executor.compileQuery(node, queryId).sql)
-      return node
-    },
-    transformResult: ({ result }) => Promise.resolve(result),
-  })
-  return { database: { ...database, kysely }, statements }
 }
 
 export interface TestWardenOptions {

@@ -3,18 +3,21 @@ import { describe, expect, it } from 'vitest'
 import { listAuditEvents } from '@warden/db'
 import { createTestDatabase, testBackends } from '@warden/db/testing'
 
-import { recordingStatements, saturableHasher, startTestWarden } from './harness.ts'
+import { saturableHasher, startTestWarden } from './harness.ts'
 
 const from = (ip: string) => ({ headers: { 'x-forwarded-for': ip } })
 
 describe.each(testBackends())('brute-force protection on %s', (backend) => {
   it('a saturated password hasher: logins refused 503 overloaded before any database query', async () => {
-    await using database = await createTestDatabase(backend)
-    const { database: recorded, statements } = recordingStatements(database)
+    // The text of every statement the database answers, in order.
+    const statements: string[] = []
+    await using database = await createTestDatabase(backend, {
+      onQuery: (sql) => statements.push(sql),
+    })
     const hasher = saturableHasher()
     await using t = await startTestWarden({
       backend,
-      database: recorded,
+      database,
       passwords: hasher.passwords,
     })
     await t.register('ada@example.com')

@@ -10,6 +10,7 @@ import { lockDataDir } from './internal/data-dir-lock.ts'
 import { notifyWith, pingWith } from './internal/database-commands.ts'
 import { PgListener, type ListenHandlers } from './internal/pg-listener.ts'
 import { preparingPool } from './internal/prepared-statements.ts'
+import { kyselyConfig } from './internal/query-log.ts'
 import { PGLITE_OPTIONS, wrapPGlite } from './internal/wrap-pglite.ts'
 import type { Database } from './schema.ts'
 
@@ -31,6 +32,11 @@ export interface CreateDatabaseOptions {
   listenReconnectDelayMs?: { initial?: number | undefined; max?: number | undefined } | undefined
   /** Errors that happen outside any query (an idle connection dropped, a reconnect failed). */
   onError?: ((err: unknown) => void) | undefined
+  /**
+   * Called with the text of every statement sent, once the database has answered it: for
+   * tracing and tests. Never given the statement's parameters.
+   */
+  onQuery?: ((sql: string) => void) | undefined
 }
 
 /** A connected database: kysely over PostgreSQL or PGlite, plus LISTEN/NOTIFY. */
@@ -93,6 +99,7 @@ function schemeOf(url: string): string {
  * ```
  */
 export async function createDatabase(options: CreateDatabaseOptions): Promise<WardenDatabase> {
+  const { onQuery } = options
   const onError = options.onError ?? (() => undefined)
   const statementTimeoutMs = positiveInteger(
     'statementTimeoutMs',
@@ -125,14 +132,16 @@ export async function createDatabase(options: CreateDatabaseOptions): Promise<Wa
     const unlock = await lockDataDir(dataDir)
     try {
       const pglite = await PGlite.create(dataDir, PGLITE_OPTIONS)
-      return wrapPGlite(pglite, onError, unlock)
+      return wrapPGlite(pglite, { onError, onQuery, release: unlock })
     } catch (err) {
       await unlock()
       throw err
     }
   }
   const scheme = schemeOf(options.url)
-  if (scheme === 'memory:') return wrapPGlite(await PGlite.create(PGLITE_OPTIONS), onError)
+  if (scheme === 'memory:') {
+    return wrapPGlite(await PGlite.create(PGLITE_OPTIONS), { onError, onQuery })
+  }
   if (scheme !== 'postgres:' && scheme !== 'postgresql:') {
     throw new TypeError(`Unsupported database URL scheme "${scheme}"`)
   }
@@ -158,9 +167,9 @@ export async function createDatabase(options: CreateDatabaseOptions): Promise<Wa
   })
   pool.on('error', () => undefined) // Already reported by the client listener above.
 
-  const kysely = new Kysely<Database>({
-    dialect: new PostgresDialect({ pool: preparingPool(pool) }),
-  })
+  const kysely = new Kysely<Database>(
+    kyselyConfig(new PostgresDialect({ pool: preparingPool(pool) }), onQuery),
+  )
   const listener = new PgListener({
     clientConfig: { ...connection, application_name: 'warden_listener' },
     onError,

@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
-import { sql } from 'kysely'
+import { CompiledQuery, sql } from 'kysely'
 import { afterEach, describe, expect, it } from 'vitest'
 
 import {
@@ -107,6 +107,26 @@ describeBackends('database', (backend) => {
     await db.close()
     await db[Symbol.asyncDispose]()
   })
+
+  it.each([true, false])(
+    'gives onQuery the text of each statement answered, failed ones too, never its parameters (migrated: %s)',
+    async (migrate) => {
+      const statements: string[] = []
+      await using db = await createTestDatabase(backend, {
+        migrate,
+        onQuery: (text) => statements.push(text),
+      })
+      statements.length = 0
+      await sql`select ${'secret@example.test'}::text as email`.execute(db.kysely)
+      await expect(sql`select * from no_such_table`.execute(db.kysely)).rejects.toThrow()
+      await db.kysely.executeQuery(CompiledQuery.raw('select $1::text as x', ['secret value']))
+      expect(statements).toEqual([
+        'select $1::text as email',
+        'select * from no_such_table',
+        'select $1::text as x',
+      ])
+    },
+  )
 
   it('runs a kysely transaction exclusively', async () => {
     await using db = await createTestDatabase(backend)

@@ -21,7 +21,7 @@ import { createPasswordHasher, type PasswordHasher } from '@warden/auth'
 import { listAuditEvents } from '@warden/db'
 import { createTestDatabase, testBackends } from '@warden/db/testing'
 
-import { recordingStatements, saturableHasher, testPasswords } from '../harness.ts'
+import { saturableHasher, testPasswords } from '../harness.ts'
 import {
   claimsOf,
   headerOf,
@@ -410,12 +410,15 @@ describe('client authentication timing (real argon2id)', () => {
 
 describe('client authentication with a saturated password hasher', () => {
   it('is refused 503 temporarily_unavailable before any database query', async () => {
-    await using database = await createTestDatabase('pglite')
-    const { database: recorded, statements } = recordingStatements(database)
+    // The text of every statement the database answers, in order.
+    const statements: string[] = []
+    await using database = await createTestDatabase('pglite', {
+      onQuery: (sql) => statements.push(sql),
+    })
     const hasher = saturableHasher()
     await using w = await startSocketWarden({
       backend: 'pglite',
-      database: recorded,
+      database,
       passwords: hasher.passwords,
     })
     const secret = await w.createClient({ id: 'reports', audiences: ['warden-api'] })

@@ -6,6 +6,7 @@ import { PGliteDialect } from '../pglite-dialect.ts'
 import type { Database } from '../schema.ts'
 import { assertChannelName } from './channel-name.ts'
 import { notifyWith, pingWith } from './database-commands.ts'
+import { kyselyConfig } from './query-log.ts'
 
 /**
  * node-postgres reads int8 as a string (it may exceed 2^53); PGlite is told to do the same so
@@ -21,11 +22,15 @@ export const PGLITE_OPTIONS = {
  */
 export function wrapPGlite(
   pglite: PGlite,
-  onError: (err: unknown) => void,
-  release: () => Promise<void> = () => Promise.resolve(),
+  options: {
+    onError: (err: unknown) => void
+    onQuery?: ((sql: string) => void) | undefined
+    release?: (() => Promise<void>) | undefined
+  },
 ): WardenDatabase {
+  const { onError, release = () => Promise.resolve() } = options
   const dialect = new PGliteDialect({ pglite })
-  const kysely = new Kysely<Database>({ dialect })
+  const kysely = new Kysely<Database>(kyselyConfig(dialect, options.onQuery))
   let closing: Promise<void> | undefined
   return {
     kysely,

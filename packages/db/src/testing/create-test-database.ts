@@ -21,6 +21,8 @@ export interface TestDatabaseOptions {
   statementTimeoutMs?: number | undefined
   listenReconnectDelayMs?: { initial?: number | undefined; max?: number | undefined } | undefined
   onError?: ((err: unknown) => void) | undefined
+  /** See `CreateDatabaseOptions.onQuery` (the migrations' statements included). */
+  onQuery?: ((sql: string) => void) | undefined
   /** Run Warden's migrations. Default true; false gives an empty database. */
   migrate?: boolean | undefined
 }
@@ -54,7 +56,7 @@ function imageFile(): string {
 
 async function buildImage(): Promise<Blob> {
   const pglite = await PGlite.create(PGLITE_OPTIONS)
-  const db = wrapPGlite(pglite, () => undefined)
+  const db = wrapPGlite(pglite, { onError: () => undefined })
   try {
     await migrateToLatest(db.kysely)
     return await pglite.dumpDataDir('none')
@@ -134,11 +136,12 @@ export async function createTestDatabase(
   options: TestDatabaseOptions = {},
 ): Promise<TestDatabase> {
   if (backend === 'pglite') {
+    const { onQuery } = options
     const onError = options.onError ?? (() => undefined)
     const db =
       options.migrate === false
-        ? await createDatabase({ url: 'memory:', onError })
-        : wrapPGlite(await openMigratedPGlite(), onError)
+        ? await createDatabase({ url: 'memory:', onError, onQuery })
+        : wrapPGlite(await openMigratedPGlite(), { onError, onQuery })
     return { ...db, url: 'memory:', [Symbol.asyncDispose]: () => db.close() }
   }
   const adminUrl = adminDatabaseUrl()
@@ -161,6 +164,7 @@ export async function createTestDatabase(
       statementTimeoutMs: options.statementTimeoutMs,
       listenReconnectDelayMs: options.listenReconnectDelayMs,
       onError: options.onError,
+      onQuery: options.onQuery,
     })
     if (options.migrate !== false) await migrateToLatest(db.kysely)
   } catch (err) {
