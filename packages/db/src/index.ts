@@ -57,13 +57,18 @@ export {
 export type { Invoice } from './stores/invoices.ts'
 export {
   activeLockout,
-  clearLoginFailures,
   MAX_FAILURES_PER_LIST,
   recentLoginFailures,
   recordLockout,
   recordLoginAttempt,
+  recordLoginOutcome,
 } from './stores/login-attempts.ts'
-export type { LoginLockout, RecentLoginFailures } from './stores/login-attempts.ts'
+export type {
+  LoginFailureReason,
+  LoginLockout,
+  LoginOutcome,
+  RecentLoginFailures,
+} from './stores/login-attempts.ts'
 export { createProject, deleteProject, getProject, listProjects } from './stores/projects.ts'
 export type { Project } from './stores/projects.ts'
 export {

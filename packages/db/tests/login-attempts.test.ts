@@ -1,14 +1,30 @@
+import { sql } from 'kysely'
 import { describe, expect, it } from 'vitest'
 
 import {
   activeLockout,
-  clearLoginFailures,
+  listAuditEvents,
   MAX_FAILURES_PER_LIST,
   recentLoginFailures,
   recordLockout,
   recordLoginAttempt,
+  recordLoginOutcome,
 } from '../src/index.ts'
-import { at, describeBackends, MINUTE, SECOND, T0, useTestDatabase } from './helpers.ts'
+import type { TestDatabase } from '../src/testing/index.ts'
+import { at, describeBackends, makeUser, MINUTE, SECOND, T0, useTestDatabase } from './helpers.ts'
+
+const ada = { accountKey: 'ada@x.io', ip: '10.0.0.1' }
+
+/** A new user, with one failed login (a wrong password) from `ada`'s pair at `at(1)`. */
+async function userWithOneFailure(db: TestDatabase) {
+  const user = await makeUser(db)
+  await recordLoginOutcome(db.kysely, {
+    ...ada,
+    now: at(1),
+    outcome: { success: false, reason: 'wrong_password', userId: user.id },
+  })
+  return user
+}
 
 describeBackends('login throttling', (backend) => {
   const getDb = useTestDatabase(backend)
@@ -73,24 +89,113 @@ describeBackends('login throttling', (backend) => {
       expect(failures).toEqual({ pair: expected, account: expected, ip: expected })
     })
 
-    it('clears the failures of one pair only', async () => {
+    it('records a failure in one statement: the attempt counted, its audit event with the reason', async () => {
       const db = getDb()
-      await recordLoginAttempt(db.kysely, {
-        accountKey: 'ada@x.io',
-        ip: '10.0.0.1',
-        success: false,
-        now: at(1),
-      })
-      await recordLoginAttempt(db.kysely, {
-        accountKey: 'ada@x.io',
-        ip: '10.0.0.2',
-        success: false,
+      const user = await userWithOneFailure(db)
+      await recordLoginOutcome(db.kysely, {
+        accountKey: 'eve@x.io',
+        ip: ada.ip,
         now: at(2),
+        outcome: { success: false, reason: 'unknown_account' },
       })
-      await clearLoginFailures(db.kysely, { accountKey: 'ada@x.io', ip: '10.0.0.1' })
+      expect(await recentLoginFailures(db.kysely, { ...ada, since: T0 })).toEqual({
+        pair: [at(1).getTime()],
+        account: [at(1).getTime()],
+        ip: [at(1).getTime(), at(2).getTime()],
+      })
+      const events = await listAuditEvents(db.kysely, { type: 'login_failed' })
       expect(
-        await recentLoginFailures(db.kysely, { accountKey: 'ada@x.io', ip: '10.0.0.1', since: T0 }),
-      ).toEqual({ pair: [], account: [at(2).getTime()], ip: [] })
+        events.map(({ at, actorUserId, ip, reason }) => ({ at, actorUserId, ip, reason })),
+      ).toEqual([
+        { at: at(1), actorUserId: user.id, ip: ada.ip, reason: 'wrong_password' },
+        { at: at(2), actorUserId: null, ip: ada.ip, reason: 'unknown_account' },
+      ])
+    })
+
+    it('records a success in one statement: the attempt, its audit event, and the pair’s failures forgotten', async () => {
+      const db = getDb()
+      const user = await makeUser(db)
+      const failure = { success: false, reason: 'wrong_password', userId: user.id } as const
+      await recordLoginOutcome(db.kysely, { ...ada, now: at(1), outcome: failure })
+      await recordLoginOutcome(db.kysely, { ...ada, ip: '10.0.0.2', now: at(2), outcome: failure })
+      await recordLoginOutcome(db.kysely, {
+        accountKey: 'bob@x.io',
+        ip: ada.ip,
+        now: at(3),
+        outcome: { success: false, reason: 'unknown_account' },
+      })
+      await recordLoginOutcome(db.kysely, {
+        ...ada,
+        now: at(4),
+        outcome: { success: true, userId: user.id },
+      })
+      // Only this account from this IP starts over; its other IP and this IP's other accounts
+      // keep counting.
+      expect(await recentLoginFailures(db.kysely, { ...ada, since: T0 })).toEqual({
+        pair: [],
+        account: [at(2).getTime()],
+        ip: [at(3).getTime()],
+      })
+      const successes = await db.kysely
+        .selectFrom('login_attempt')
+        .select(['account_key', 'ip', 'at'])
+        .where('success', '=', true)
+        .execute()
+      expect(successes).toEqual([{ account_key: ada.accountKey, ip: ada.ip, at: at(4) }])
+      const events = await listAuditEvents(db.kysely, { type: 'login_succeeded' })
+      expect(
+        events.map(({ at, actorUserId, ip, reason }) => ({ at, actorUserId, ip, reason })),
+      ).toEqual([{ at: at(4), actorUserId: user.id, ip: ada.ip, reason: null }])
+    })
+
+    it('records nothing of an outcome when a part of it fails', async () => {
+      const db = getDb()
+      const user = await userWithOneFailure(db)
+      // The audit event, written last, cannot be written: neither the attempt nor the clearing
+      // of the pair's failure may stay.
+      await sql`create function refuse_audit() returns trigger language plpgsql as
+        $$ begin raise exception 'audit refused'; end $$`.execute(db.kysely)
+      await sql`create trigger refuse_audit before insert on audit_event
+        for each row execute function refuse_audit()`.execute(db.kysely)
+      try {
+        await expect(
+          recordLoginOutcome(db.kysely, {
+            ...ada,
+            now: at(2),
+            outcome: { success: true, userId: user.id },
+          }),
+        ).rejects.toThrow('audit refused')
+      } finally {
+        await sql`drop trigger refuse_audit on audit_event`.execute(db.kysely)
+        await sql`drop function refuse_audit()`.execute(db.kysely)
+      }
+      expect((await listAuditEvents(db.kysely)).map((event) => event.type)).toEqual([
+        'login_failed',
+      ])
+      expect(await recentLoginFailures(db.kysely, { ...ada, since: T0 })).toEqual({
+        pair: [at(1).getTime()],
+        account: [at(1).getTime()],
+        ip: [at(1).getTime()],
+      })
+      const successes = db.kysely.selectFrom('login_attempt').where('success', '=', true)
+      expect(await successes.selectAll().execute()).toEqual([])
+    })
+
+    it.each([
+      ['an invalid date', { now: new Date(Number.NaN) }],
+      ['a user id that is not a uuid', { outcome: { success: true, userId: 'ada' } }],
+    ] as const)('refuses %s with a TypeError, recording nothing', async (_, change) => {
+      const db = getDb()
+      await expect(
+        recordLoginOutcome(db.kysely, {
+          ...ada,
+          now: at(1),
+          outcome: { success: false, reason: 'unknown_account' },
+          ...change,
+        }),
+      ).rejects.toThrow(TypeError)
+      expect(await db.kysely.selectFrom('login_attempt').selectAll().execute()).toEqual([])
+      expect(await listAuditEvents(db.kysely)).toEqual([])
     })
   })
 

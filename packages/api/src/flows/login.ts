@@ -1,12 +1,11 @@
 import { AuthError, decideLoginThrottle } from '@warden/auth'
 import {
   activeLockout,
-  clearLoginFailures,
   findUserByEmail,
   recentLoginFailures,
   recordAuditEvent,
   recordLockout,
-  recordLoginAttempt,
+  recordLoginOutcome,
   setPasswordHash,
   type User,
 } from '@warden/db'
@@ -104,13 +103,15 @@ export function createLoginCheck(options: { maxWaitingPerIp?: number; maxWaitMs?
     }
 
     if (!user || !valid || user.disabledAt !== null) {
-      await recordLoginAttempt(db.kysely, { accountKey, ip, success: false, now: at })
-      await recordAuditEvent(db.kysely, {
-        type: 'login_failed',
-        at,
+      await recordLoginOutcome(db.kysely, {
+        accountKey,
         ip,
-        ...(user ? { actorUserId: user.id } : {}),
-        reason: !user ? 'unknown_account' : !valid ? 'wrong_password' : 'disabled',
+        now: at,
+        outcome: {
+          success: false,
+          reason: !user ? 'unknown_account' : !valid ? 'wrong_password' : 'disabled',
+          userId: user?.id,
+        },
       })
       throw new AuthError('invalid_credentials', 'Invalid email or password')
     }
@@ -122,9 +123,12 @@ export function createLoginCheck(options: { maxWaitingPerIp?: number; maxWaitMs?
         now: at,
       })
     }
-    await recordLoginAttempt(db.kysely, { accountKey, ip, success: true, now: at })
-    await clearLoginFailures(db.kysely, { accountKey, ip })
-    await recordAuditEvent(db.kysely, { type: 'login_succeeded', at, ip, actorUserId: user.id })
+    await recordLoginOutcome(db.kysely, {
+      accountKey,
+      ip,
+      now: at,
+      outcome: { success: true, userId: user.id },
+    })
     return user
   }
 

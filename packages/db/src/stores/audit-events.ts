@@ -38,6 +38,8 @@ export interface NewAuditEvent {
 const DEFAULT_LIST_LIMIT = 100
 const MAX_LIST_LIMIT = 1000
 const MAX_REASON_LENGTH = 200
+/** The longest client IP an audit event keeps (the column's CHECK). */
+export const MAX_AUDIT_IP_LENGTH = 64
 const MAX_DETAILS_JSON_LENGTH = 4096
 
 function detailsJson(details: AuditDetails | undefined): string | null {
@@ -87,7 +89,7 @@ export async function recordAuditEvent(db: Kysely<Database>, event: NewAuditEven
       at: event.at,
       actor_user_id: event.actorUserId ?? null,
       actor_client_id: event.actorClientId ?? null,
-      ip: clientText(event.ip, 64),
+      ip: clientText(event.ip, MAX_AUDIT_IP_LENGTH),
       reason: clientText(event.reason, MAX_REASON_LENGTH),
       family_id: event.familyId ?? null,
       details: detailsJson(event.details),

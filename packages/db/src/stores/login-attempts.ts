@@ -1,7 +1,10 @@
-import { sql, type Kysely } from 'kysely'
+import { sql, type CompiledQuery, type Kysely } from 'kysely'
 
-import { assertDate } from '../internal/validate.ts'
+import { compileOnce } from '../internal/compile-once.ts'
+import { asPrepared } from '../internal/prepared-statements.ts'
+import { assertDate, assertUuid, clientText } from '../internal/validate.ts'
 import type { Database, LockoutScope } from '../schema.ts'
+import { MAX_AUDIT_IP_LENGTH } from './audit-events.ts'
 
 /** Epoch-ms timestamps of recent failed logins, oldest first, per throttling dimension. */
 export interface RecentLoginFailures {
@@ -71,17 +74,103 @@ export async function recentLoginFailures(
   return result
 }
 
-/** Forgets the failures of an account+IP pair, after it logged in successfully. */
-export async function clearLoginFailures(
+/** Why a login failed, as its audit event says. */
+export type LoginFailureReason = 'unknown_account' | 'wrong_password' | 'disabled'
+
+/** What {@link recordLoginOutcome} records. */
+export type LoginOutcome =
+  | { readonly success: true; readonly userId: string }
+  | {
+      readonly success: false
+      readonly reason: LoginFailureReason
+      /** The account tried, when it exists. */
+      readonly userId?: string | undefined
+    }
+
+interface OutcomeParams {
+  accountKey: string
+  ip: string
+  now: Date
+  userId: string | null
+  auditIp: string | null
+  reason: string | null
+}
+
+function buildOutcome(db: Kysely<Database>, success: boolean, p: OutcomeParams) {
+  const attempt = { account_key: p.accountKey, ip: p.ip, success, at: p.now }
+  const audit = {
+    type: success ? ('login_succeeded' as const) : ('login_failed' as const),
+    at: p.now,
+    actor_user_id: p.userId,
+    ip: p.auditIp,
+    reason: p.reason,
+  }
+  const recorded = db.with('attempt', (qb) => qb.insertInto('login_attempt').values(attempt))
+  // A success forgets the pair's failures: the throttle starts over for this account and IP.
+  const cleared = success
+    ? recorded.with('cleared', (qb) =>
+        qb
+          .deleteFrom('login_attempt')
+          .where('account_key', '=', p.accountKey)
+          .where('ip', '=', p.ip)
+          .where('success', '=', false),
+      )
+    : recorded
+  return cleared.insertInto('audit_event').values(audit)
+}
+
+// Per database handle, the success and the failure statements, compiled once (`compileOnce`).
+const outcomeStatements = new WeakMap<
+  Kysely<Database>,
+  Record<'success' | 'failure', (params: OutcomeParams) => CompiledQuery>
+>()
+
+function outcomeStatementsFor(db: Kysely<Database>) {
+  let statements = outcomeStatements.get(db)
+  if (statements === undefined) {
+    const markers = {
+      accountKey: 'text',
+      ip: 'text',
+      now: 'date',
+      userId: 'text',
+      auditIp: 'text',
+      reason: 'text',
+    } as const
+    statements = {
+      success: compileOnce(markers, (p: OutcomeParams) => buildOutcome(db, true, p)),
+      failure: compileOnce(markers, (p: OutcomeParams) => buildOutcome(db, false, p)),
+    }
+    outcomeStatements.set(db, statements)
+  }
+  return statements
+}
+
+/**
+ * Records how a login attempt ended, in one statement (one round trip, one commit, all or
+ * nothing): the attempt that throttling counts (`accountKey` is the normalised email, known
+ * account or not), its audit event (`login_succeeded`, or `login_failed` with the reason), and
+ * after a success, the account+IP pair's failures forgotten.
+ *
+ * @throws TypeError for an invalid `now` or a `userId` that is not a uuid
+ */
+export async function recordLoginOutcome(
   db: Kysely<Database>,
-  input: { accountKey: string; ip: string },
+  input: { accountKey: string; ip: string; now: Date; outcome: LoginOutcome },
 ): Promise<void> {
-  await db
-    .deleteFrom('login_attempt')
-    .where('account_key', '=', input.accountKey)
-    .where('ip', '=', input.ip)
-    .where('success', '=', false)
-    .execute()
+  const { accountKey, ip, now, outcome } = input
+  assertDate('now', now)
+  if (outcome.userId !== undefined) assertUuid('userId', outcome.userId)
+  const statements = outcomeStatementsFor(db)
+  const params: OutcomeParams = {
+    accountKey,
+    ip,
+    now,
+    userId: outcome.userId ?? null,
+    auditIp: clientText(ip, MAX_AUDIT_IP_LENGTH),
+    reason: outcome.success ? null : outcome.reason,
+  }
+  const query = outcome.success ? statements.success(params) : statements.failure(params)
+  await db.executeQuery(asPrepared(query))
 }
 
 /** Locks a scope's key out until `until`. A lockout already in force is only ever extended. */
