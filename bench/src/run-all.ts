@@ -87,9 +87,15 @@ function log(message: string) {
   console.log(`[${seconds} s] ${message}`)
 }
 
-/** Runs one step; a failure becomes the goal's error instead of ending the run. */
-async function step<T>(name: string, run: () => Promise<T>): Promise<T | Error> {
+const steps: { name: string; seconds: number }[] = []
+
+/**
+ * Runs one step and records its wall time under `short`; a failure becomes the goal's error
+ * instead of ending the run.
+ */
+async function step<T>(name: string, short: string, run: () => Promise<T>): Promise<T | Error> {
   log(`${name}…`)
+  const from = performance.now()
   try {
     const result = await run()
     log(`${name}: done`)
@@ -97,6 +103,8 @@ async function step<T>(name: string, run: () => Promise<T>): Promise<T | Error> 
   } catch (error) {
     log(`${name}: FAILED ${error instanceof Error ? error.message : String(error)}`)
     return error instanceof Error ? error : new Error(String(error))
+  } finally {
+    steps.push({ name: short, seconds: round((performance.now() - from) / 1000, 0) })
   }
 }
 
@@ -141,36 +149,36 @@ log(
 await using database = postgres ? await createTestDatabase('postgres') : undefined
 const serverDatabaseUrl = database?.url ?? 'memory:'
 
-const authBench = await step('goal 3: @warden/auth verify benchmark', () =>
+const authBench = await step('goal 3: @warden/auth verify benchmark', 'auth core', () =>
   runPackageBench('auth', settings.authBenchEnv),
 )
 const dbBench: PackageBench | Error = postgres
-  ? await step('goal 4: @warden/db rotation benchmark', () =>
+  ? await step('goal 4: @warden/db rotation benchmark', 'refresh', () =>
       runPackageBench('db', { DATABASE_URL: databaseUrl }),
     )
   : new Error(`PostgreSQL does not answer at ${new URL(databaseUrl).host}`)
-const throughput = await step('goals 1 and 2: throughput, Node and Bun', () =>
+const throughput = await step('goals 1 and 2: throughput, Node and Bun', 'throughput', () =>
   runThroughputServers({
     runtimes: RUNTIMES,
     databaseUrl: serverDatabaseUrl,
     ...settings.throughput,
   }),
 )
-const profiles = await step('goal 2: CPU profiles of the Node server', () =>
+const profiles = await step('goal 2: CPU profiles of the Node server', 'profiles', () =>
   profileHosting({
     runtime: 'node',
     databaseUrl: serverDatabaseUrl,
     durationSec: settings.profileSec,
   }),
 )
-const storm = await step('goal 5: whoami latency during a login storm', () =>
+const storm = await step('goal 5: whoami latency during a login storm', 'login storm', () =>
   runLoginStorm({
     runtimes: RUNTIMES,
     databaseUrl: serverDatabaseUrl,
     ...settings.storm,
   }),
 )
-const memory = await step('goal 6: memory over many tokens', () =>
+const memory = await step('goal 6: memory over many tokens', 'memory', () =>
   runMemory({ runtimes: RUNTIMES, databaseUrl: serverDatabaseUrl, ...settings.memory }),
 )
 
@@ -428,6 +436,7 @@ const run: RunInfo = {
   date: new Date().toISOString(),
   quick: QUICK,
   seconds,
+  steps,
   machine: {
     cpu: cpus()[0]?.model ?? 'unknown',
     cores: cpus().length,

@@ -43,6 +43,10 @@ const run: RunInfo = {
   date: '2026-11-23T12:00:00.000Z',
   quick: false,
   seconds: 300,
+  steps: [
+    { name: 'auth core', seconds: 40 },
+    { name: 'throughput', seconds: 260 },
+  ],
   machine: { cpu: 'CPU', cores: 2, memoryGb: 8, loadBefore: [0.5, 1, 1], loadAfter: [1, 1, 1] },
   versions: { node: 'v20', bun: 'v1' },
   method: ['measured carefully'],
@@ -74,5 +78,6 @@ describe('resultsMarkdown', () => {
     expect(md).toContain('| miss / info | node | 0.4 × req/s | info | – |  |')
     expect(md).toContain('A note | with a pipe.')
     expect(md).toContain('load average (1, 5, 15 min) 0.5, 1, 1 before')
+    expect(md).toContain('300 s in all (auth core 40 s, throughput 260 s)')
   })
 })

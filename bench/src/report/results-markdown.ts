@@ -5,6 +5,8 @@ export interface RunInfo {
   readonly date: string
   readonly quick: boolean
   readonly seconds: number
+  /** Each benchmark step and its wall time, in the order they ran. */
+  readonly steps: readonly { readonly name: string; readonly seconds: number }[]
   readonly machine: {
     readonly cpu: string
     readonly cores: number
@@ -61,7 +63,7 @@ export function resultsMarkdown(run: RunInfo, goals: readonly GoalResult[]): str
     '',
     `Written by \`pnpm bench\` (\`bench/src/run-all.ts\`); this file, \`results.json\` and \`ratios.svg\` are the record of the last run.`,
     '',
-    `- **Run:** ${run.date}${run.quick ? ' — **quick mode** (`BENCH_QUICK=1`: shorter runs, fewer rounds, scaled-down memory run)' : ''}, ${run.seconds} s in all`,
+    `- **Run:** ${run.date}${run.quick ? ' — **quick mode** (`BENCH_QUICK=1`: shorter runs, fewer rounds, scaled-down memory run)' : ''}, ${run.seconds} s in all${run.steps.length === 0 ? '' : ` (${run.steps.map((step) => `${step.name} ${step.seconds} s`).join(', ')})`}`,
     `- **Machine:** ${m.cpu}, ${m.cores} cores, ${m.memoryGb} GB; load average (1, 5, 15 min) ${m.loadBefore.join(', ')} before, ${m.loadAfter.join(', ')} after (other engineers' test suites share the machine)`,
     `- **Versions:** ${Object.entries(run.versions)
       .map(([name, version]) => `${name} ${version}`)
