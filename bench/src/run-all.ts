@@ -47,6 +47,7 @@ import {
   runThroughputServers,
   type ServerRun,
 } from './goals/throughput-goals.ts'
+import { SAMPLE_INTERVAL_MS } from './load.ts'
 import { ratiosSvg } from './report/ratios-svg.ts'
 import { resultsMarkdown, type RunInfo } from './report/results-markdown.ts'
 import { goalHolds, type GoalResult } from './results.ts'
@@ -71,7 +72,7 @@ const settings = QUICK
       authBenchEnv: { BENCH_ROUNDS: '3', BENCH_MS: '60' },
     }
   : {
-      throughput: { durationSec: 1.2, rounds: 5, missRounds: 3, missTokens: 20_000, warmupSec: 1 },
+      throughput: { durationSec: 1.5, rounds: 5, missRounds: 2, missTokens: 20_000, warmupSec: 1 },
       profileSec: 3,
       storm: { rate: 200, durationSec: 3, rounds: 3, concurrentLogins: 200 },
       memory: { requests: 1_000_000, distinctTokens: 100_000, blockSize: 100_000 },
@@ -196,7 +197,7 @@ function throughputGoal(
 
 const methodNotes = [
   `Each server runs in its own process from the real entry point: on Node the server's build, as \`pnpm start\` runs it (\`node ${NODE_FLAGS.join(' ')} apps/server/dist/main.node.js\`, rebuilt from the sources at the start of the run), on Bun \`src/main.bun.ts\` under the Bun binary, on 127.0.0.1 with a random port, \`LOG_LEVEL=info\` and its request log going to a file (one JSON line per request is part of the cost; each throughput run checks the line count), \`DATABASE_URL\` ${postgres ? 'a fresh PostgreSQL database created for the run' : '`memory:` (PGlite; PostgreSQL did not answer)'}.`,
-  `autocannon (programmatic API) drives it over loopback with 10 keep-alive connections. The two sides of a ratio run on the same server, alternated: ${settings.throughput.rounds} rounds of ${settings.throughput.durationSec} s per side, the order rotating each round, after a ${settings.throughput.warmupSec} s warm-up of each side; the median per side is reported. The all-miss side runs after those, alternated with \`system.info\` again (${settings.throughput.missRounds} rounds, the ratio of that phase's medians): its ${settings.throughput.missTokens.toLocaleString('en-US')} distinct tokens fill the heap with evicted cache entries, whose collection would otherwise fall into whichever round follows. Any non-2xx answer fails a throughput run.`,
+  `autocannon (programmatic API, sampling every ${SAMPLE_INTERVAL_MS} ms so that a run ends when its time is up) drives it over loopback with 10 keep-alive connections. The two sides of a ratio run on the same server, alternated: ${settings.throughput.rounds} rounds of ${settings.throughput.durationSec} s per side, the order rotating each round, after a ${settings.throughput.warmupSec} s warm-up of each side; the median per side is reported. The all-miss side runs after those, alternated with \`system.info\` again (${settings.throughput.missRounds} rounds, the ratio of that phase's medians): its ${settings.throughput.missTokens.toLocaleString('en-US')} distinct tokens fill the heap with evicted cache entries, whose collection would otherwise fall into whichever round follows. Any non-2xx answer fails a throughput run.`,
   `${cpuSplitNote()} Two figures per ratio: requests/s of wall time (what the issue asks for), and requests per CPU-second of the server process (user + system time of all its threads, from \`/proc/<pid>/stat\`); both must hold for a goal to hold.`,
   `Tokens are issued by the bench with the token service and the server's own key (\`AUTH_SIGNING_KEYS\`), never through login; cache-hit runs use one token per connection, cache-miss runs a fresh token on every request (${settings.throughput.missTokens.toLocaleString('en-US')} tokens, more than the 10,000-entry cache holds).`,
 ]

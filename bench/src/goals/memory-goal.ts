@@ -1,7 +1,7 @@
 import autocannon from 'autocannon'
 
 import { createBenchKeys, issueTokens } from '../bench-keys.ts'
-import { CONNECTIONS } from '../load.ts'
+import { CONNECTIONS, SAMPLE_INTERVAL_MS } from '../load.ts'
 import { figure, type Figure } from '../results.ts'
 import { startServer, type Runtime, type ServerProcess } from '../server-process.ts'
 import { round } from '../stats.ts'
@@ -68,6 +68,7 @@ async function block(options: {
     url: `${url}/trpc/system.whoami`,
     connections: CONNECTIONS,
     amount,
+    sampleInt: SAMPLE_INTERVAL_MS,
     setupClient: (client) => {
       const tokens = perConnection[next++ % perConnection.length]!
       client.setRequests(
