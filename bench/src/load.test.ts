@@ -32,17 +32,16 @@ describe('measureThroughput', () => {
       const sample = await measureThroughput({
         url: `http://127.0.0.1:${port}`,
         path: '/',
-        durationSec: 0.3,
+        durationSec: 0.2,
       })
-      const elapsedMs = performance.now() - from
-      expect(elapsedMs).toBeGreaterThanOrEqual(300)
-      expect(elapsedMs).toBeLessThan(700)
+      // At autocannon's default sampling, the run would end at its first tick, after 1 s.
+      expect(performance.now() - from).toBeLessThan(900)
       expect(sample.requests).toBeGreaterThan(0)
       expect(sample.requests).toBeLessThanOrEqual(answered)
-      // Per second of the run itself (autocannon's own clock), within the call's overhead.
-      const rpsOfCall = sample.requests / (elapsedMs / 1000)
-      expect(sample.rps).toBeGreaterThanOrEqual(rpsOfCall)
-      expect(sample.rps).toBeLessThan(rpsOfCall * 1.25)
+      // The rate is per second of the run itself: the run lasted its 0.2 s, give or take a tick.
+      const runSeconds = sample.requests / sample.rps
+      expect(runSeconds).toBeGreaterThanOrEqual(0.19)
+      expect(runSeconds).toBeLessThanOrEqual(0.35)
     } finally {
       server.close()
     }
@@ -78,7 +77,9 @@ describe('measureLatencyAtRate', () => {
       const busiest = Math.max(
         ...arrivals.map((at) => arrivals.filter((other) => other >= at && other < at + 50).length),
       )
-      expect(busiest).toBeLessThanOrEqual(8)
+      // 5 per 50 ms when evenly spaced; a loop busy elsewhere can bunch a few of them (each
+      // goes out when its moment has passed), but a burst would send the second's 100 at once.
+      expect(busiest).toBeLessThanOrEqual(20)
       // The stalled answer is measured, and the requests after it went out on time.
       // (A Node timer fires on the loop's millisecond clock: up to 1 ms early by performance.now.)
       expect(sample.maxMs).toBeGreaterThanOrEqual(149)

@@ -7,7 +7,7 @@ export const CONNECTIONS = 10
 /**
  * autocannon's sampling interval, and so how late a run ends: it checks whether its duration has
  * passed, or its `amount` has been answered, only at each sample. At its default (1 s) a run of
- * 1.5 s went on for 2 s and one of `amount` idled up to a second after its last answer.
+ * 1.2 s went on for 2 s, and one of `amount` idled up to a second after its last answer.
  */
 export const SAMPLE_INTERVAL_MS = 100
 
