@@ -1,53 +1,59 @@
-import type { AuthError } from '../errors/auth-error.ts'
+import type { AuthError, AuthErrorCode } from '../errors/auth-error.ts'
 import { buildChallenge } from './build-challenge.ts'
 
 /** The HTTP answer to an {@link AuthError}. */
 export interface Challenge {
-  status: 400 | 401 | 403 | 429 | 503
-  wwwAuthenticate?: string
+  readonly status: 400 | 401 | 403 | 429 | 503
+  readonly wwwAuthenticate?: string
 }
 
-const BARE = buildChallenge()
+const BARE: Challenge = { status: 401, wwwAuthenticate: buildChallenge() }
+const invalidToken = (code: AuthErrorCode): Challenge => ({
+  status: 401,
+  wwwAuthenticate: buildChallenge({ error: 'invalid_token', errorDescription: code }),
+})
+
+// Built once: the answers form a closed set, and an attacker decides how many requests are
+// refused. Frozen, since every refusal of a code shares its object.
+const ANSWERS: Readonly<Record<AuthErrorCode, Challenge>> = {
+  missing_token: BARE,
+  invalid_credentials: BARE,
+  invalid_refresh_token: BARE,
+  refresh_reused: BARE,
+  refresh_expired: BARE,
+  refresh_revoked: BARE,
+  malformed_token: invalidToken('malformed_token'),
+  invalid_signature: invalidToken('invalid_signature'),
+  unsupported_algorithm: invalidToken('unsupported_algorithm'),
+  expired_token: invalidToken('expired_token'),
+  wrong_issuer: invalidToken('wrong_issuer'),
+  wrong_audience: invalidToken('wrong_audience'),
+  not_yet_valid: invalidToken('not_yet_valid'),
+  missing_claim: invalidToken('missing_claim'),
+  wrong_type: invalidToken('wrong_type'),
+  revoked_token: invalidToken('revoked_token'),
+  insufficient_scope: {
+    status: 403,
+    wwwAuthenticate: buildChallenge({ error: 'insufficient_scope' }),
+  },
+  invalid_request: { status: 400, wwwAuthenticate: buildChallenge({ error: 'invalid_request' }) },
+  rate_limited: { status: 429 },
+  overloaded: { status: 503 },
+  weak_password: { status: 400 },
+}
+// A Map, so that no code (from untyped JavaScript, say) can reach Object.prototype's keys.
+const CHALLENGES = new Map<string, Challenge>(
+  Object.entries(ANSWERS).map(([code, challenge]) => [code, Object.freeze(challenge)]),
+)
 
 /**
  * The HTTP status and `WWW-Authenticate` header of an AuthError (INTERFACE.md's table): 401 with
  * `error="invalid_token"` and the code for token codes, 401 with the bare challenge for
  * missing_token, invalid_credentials and the refresh codes, 403 insufficient_scope, 400
  * invalid_request, and no header for 429 rate_limited, 503 overloaded and 400 weak_password.
+ * The answer is frozen and shared by every error of its code; a code outside the union (from
+ * untyped JavaScript) gets the bare 401.
  */
 export function challengeFor(error: AuthError): Challenge {
-  const { code } = error
-  switch (code) {
-    case 'missing_token':
-    case 'invalid_credentials':
-    case 'invalid_refresh_token':
-    case 'refresh_reused':
-    case 'refresh_expired':
-    case 'refresh_revoked':
-      return { status: 401, wwwAuthenticate: BARE }
-    case 'malformed_token':
-    case 'invalid_signature':
-    case 'unsupported_algorithm':
-    case 'expired_token':
-    case 'wrong_issuer':
-    case 'wrong_audience':
-    case 'not_yet_valid':
-    case 'missing_claim':
-    case 'wrong_type':
-    case 'revoked_token':
-      return {
-        status: 401,
-        wwwAuthenticate: buildChallenge({ error: 'invalid_token', errorDescription: code }),
-      }
-    case 'insufficient_scope':
-      return { status: 403, wwwAuthenticate: buildChallenge({ error: 'insufficient_scope' }) }
-    case 'invalid_request':
-      return { status: 400, wwwAuthenticate: buildChallenge({ error: 'invalid_request' }) }
-    case 'rate_limited':
-      return { status: 429 }
-    case 'overloaded':
-      return { status: 503 }
-    case 'weak_password':
-      return { status: 400 }
-  }
+  return CHALLENGES.get(error.code) ?? BARE
 }

@@ -85,6 +85,23 @@ describe('challengeFor', () => {
   ] as const)('answers %s with %i and no header', (code, status) => {
     expect(challenge(code)).toStrictEqual({ status })
   })
+
+  it('shares one frozen answer per code', () => {
+    const first = challenge('expired_token')
+    expect(challenge('expired_token')).toBe(first)
+    expect(Object.isFrozen(first)).toBe(true)
+    expect(challenge('wrong_issuer')).not.toBe(first)
+  })
+
+  it.each(['__proto__', 'constructor', 'toString', 'no_such_code'])(
+    'answers an unknown code (%s, from untyped JavaScript) with the bare 401',
+    (code) => {
+      expect(challenge(code as AuthErrorCode)).toStrictEqual({
+        status: 401,
+        wwwAuthenticate: 'Bearer realm="warden"',
+      })
+    },
+  )
 })
 
 describe('parseChallenge', () => {
