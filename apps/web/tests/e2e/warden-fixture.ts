@@ -137,6 +137,15 @@ export async function startWebWarden(env: Record<string, string> = {}) {
     clock,
     requests,
     logLines,
+    /**
+     * The requests answered since `from`, on one line (`POST /trpc/auth.refresh 200, …`): the
+     * message of an assertion about them, so that a failure says what the server saw.
+     */
+    trail: (from = 0) =>
+      requests
+        .slice(from)
+        .map((r) => `${r.method} ${r.path} ${String(r.status)}`)
+        .join(', '),
     /** The `auth.refresh` calls the server answered since `from` (an index into `requests`). */
     refreshes: (from = 0) => requests.slice(from).filter((r) => r.path === '/trpc/auth.refresh'),
     /**
