@@ -30,11 +30,15 @@ export interface CreateDatabaseOptions {
   connectionTimeoutMs?: number | undefined
   /** Back-off of the LISTEN connection's reconnects, in ms. Default 200 doubling up to 15000. */
   listenReconnectDelayMs?: { initial?: number | undefined; max?: number | undefined } | undefined
-  /** Errors that happen outside any query (an idle connection dropped, a reconnect failed). */
+  /**
+   * Errors that happen outside any query (an idle connection dropped, a reconnect failed), and
+   * what a listen handler or `onQuery` throws.
+   */
   onError?: ((err: unknown) => void) | undefined
   /**
    * Called with the text of every statement sent, once the database has answered it: for
-   * tracing and tests. Never given the statement's parameters.
+   * tracing and tests. Never given the statement's parameters. What it throws goes to `onError`;
+   * the statement's answer is unaffected.
    */
   onQuery?: ((sql: string) => void) | undefined
 }
@@ -168,7 +172,7 @@ export async function createDatabase(options: CreateDatabaseOptions): Promise<Wa
   pool.on('error', () => undefined) // Already reported by the client listener above.
 
   const kysely = new Kysely<Database>(
-    kyselyConfig(new PostgresDialect({ pool: preparingPool(pool) }), onQuery),
+    kyselyConfig(new PostgresDialect({ pool: preparingPool(pool) }), { onQuery, onError }),
   )
   const listener = new PgListener({
     clientConfig: { ...connection, application_name: 'warden_listener' },

@@ -128,6 +128,31 @@ describeBackends('database', (backend) => {
     },
   )
 
+  it.each([true, false])(
+    'hands what onQuery throws to onError: each statement keeps its own answer (migrated: %s)',
+    async (migrate) => {
+      const errors: unknown[] = []
+      let failing = false
+      await using db = await createTestDatabase(backend, {
+        migrate,
+        onQuery: (text) => {
+          if (failing) throw new Error(`tracer broke on ${text}`)
+        },
+        onError: (err) => errors.push(err),
+      })
+      failing = true
+      const { rows } = await sql<{ x: number }>`select 1 as x`.execute(db.kysely)
+      expect(rows).toEqual([{ x: 1 }])
+      await expect(sql`select * from no_such_table`.execute(db.kysely)).rejects.toThrow(
+        /no_such_table/,
+      )
+      expect(errors.map((err) => (err as Error).message)).toEqual([
+        'tracer broke on select 1 as x',
+        'tracer broke on select * from no_such_table',
+      ])
+    },
+  )
+
   it('runs a kysely transaction exclusively', async () => {
     await using db = await createTestDatabase(backend)
     let inserted: () => void = () => undefined

@@ -30,7 +30,7 @@ export function wrapPGlite(
 ): WardenDatabase {
   const { onError, release = () => Promise.resolve() } = options
   const dialect = new PGliteDialect({ pglite })
-  const kysely = new Kysely<Database>(kyselyConfig(dialect, options.onQuery))
+  const kysely = new Kysely<Database>(kyselyConfig(dialect, { onQuery: options.onQuery, onError }))
   let closing: Promise<void> | undefined
   return {
     kysely,
