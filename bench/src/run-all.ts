@@ -72,7 +72,7 @@ const settings = QUICK
       authBenchEnv: { BENCH_ROUNDS: '3', BENCH_MS: '60' },
     }
   : {
-      throughput: { durationSec: 1.5, rounds: 5, missRounds: 2, missTokens: 20_000, warmupSec: 1 },
+      throughput: { durationSec: 1.25, rounds: 7, missRounds: 2, missTokens: 20_000, warmupSec: 1 },
       profileSec: 3,
       storm: { rate: 200, durationSec: 3, rounds: 3, concurrentLogins: 200 },
       memory: { requests: 1_000_000, distinctTokens: 100_000, blockSize: 100_000 },
