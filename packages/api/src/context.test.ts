@@ -18,9 +18,16 @@ async function setUp() {
     clock,
   })
   const revoked = new Set<string>()
+  const verified: string[] = []
   // Only what authentication reads; the rest of the services is never touched here.
   const services = {
-    tokens,
+    tokens: {
+      ...tokens,
+      verifyAccessToken: (token: string) => {
+        verified.push(token)
+        return tokens.verifyAccessToken(token)
+      },
+    },
     revocations: { isRevoked: (claims: { jti: string }) => revoked.has(claims.jti) },
   } as unknown as ApiServices
   // Typed with the views a protected handler sees, to show what they do everywhere else.
@@ -35,7 +42,13 @@ async function setUp() {
     clientId: 'warden',
     roles: ['member'],
   })
-  return { contextFor, token, claims, revoked }
+  return { contextFor, token, claims, revoked, verified }
+}
+
+/** What `auth()` answers, comparable across contexts: the status and, for a failure, its code. */
+function outcome(ctx: Context) {
+  const state = ctx.auth()
+  return state.status === 'failed' ? `failed: ${state.error.code}` : state.status
 }
 
 // `principal` and `claims` are views for the handlers behind protectedProcedure (see trpc.ts);
@@ -78,5 +91,44 @@ describe('the request context', () => {
     const ctx = contextFor(`Bearer ${token}`)
     expect(ctx.auth()).toMatchObject({ status: 'failed', error: { code: 'revoked_token' } })
     expect(() => ctx.principal).toThrow(/only behind protectedProcedure/)
+  })
+})
+
+// A cached token in `Bearer <token>` skips the RFC 6750 parse (see `authenticate`); that must
+// change nothing but the cost.
+describe('authentication of a token the cache holds', () => {
+  it('takes it from the cache, without parsing or verifying again', async () => {
+    const { contextFor, token, verified } = await setUp()
+    const first = contextFor(`Bearer ${token}`).auth()
+    expect(verified).toEqual([token])
+    expect(contextFor(`Bearer ${token}`).auth()).toBe(first)
+    expect(verified).toEqual([token])
+  })
+
+  it('still checks revocation on every request', async () => {
+    const { contextFor, token, claims, revoked } = await setUp()
+    expect(outcome(contextFor(`Bearer ${token}`))).toBe('authenticated')
+    revoked.add(claims.jti)
+    expect(outcome(contextFor(`Bearer ${token}`))).toBe('failed: revoked_token')
+  })
+
+  it.each([
+    ['the canonical header', (t: string) => `Bearer ${t}`],
+    ['the scheme in lower case', (t: string) => `bearer ${t}`],
+    ['two spaces after the scheme', (t: string) => `Bearer  ${t}`],
+    ['a space after the token', (t: string) => `Bearer ${t} `],
+    ['a tab after the scheme', (t: string) => `Bearer\t${t}`],
+    ['a character after the token', (t: string) => `Bearer ${t}x`],
+    ['padding after the token', (t: string) => `Bearer ${t}==`],
+    ['two headers joined by the HTTP stack', (t: string) => `Bearer ${t}, Bearer ${t}`],
+    ['a second credential', (t: string) => `Bearer ${t},Basic dXNlcjpwYXNz`],
+    ['no space after the scheme', (t: string) => `Bearer${t}`],
+    ['another scheme', (t: string) => `Basic ${t}`],
+  ])('answers %s exactly as for a token it has not seen', async (_, header) => {
+    const cold = await setUp()
+    const coldOutcome = outcome(cold.contextFor(header(cold.token)))
+    const warm = await setUp()
+    expect(outcome(warm.contextFor(`Bearer ${warm.token}`))).toBe('authenticated')
+    expect(outcome(warm.contextFor(header(warm.token)))).toBe(coldOutcome)
   })
 })

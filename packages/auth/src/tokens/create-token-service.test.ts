@@ -18,6 +18,13 @@ function decodePart(token: string, index: number): unknown {
   return JSON.parse(Buffer.from(token.split('.')[index]!, 'base64url').toString())
 }
 
+/** `token` with its payload swapped for one naming `admin`: header and signature unchanged. */
+function withAdminPayload(token: string): string {
+  const [header, , signature] = token.split('.')
+  const payload = Buffer.from(JSON.stringify(validClaims({ sub: 'admin' }))).toString('base64url')
+  return `${header}.${payload}.${signature}`
+}
+
 describe('createTokenService options', () => {
   it.each([
     ['an empty issuer', { issuer: '' }],
@@ -273,9 +280,7 @@ describe('verified-token cache', () => {
     const { service } = serviceFor(keys, { cache: {} })
     const token = signed(keys)
     const cached = service.verifyAccessToken(token)
-    const [header, , signature] = token.split('.')
-    const payload = Buffer.from(JSON.stringify(validClaims({ sub: 'admin' }))).toString('base64url')
-    const grafted = `${header}.${payload}.${signature}`
+    const grafted = withAdminPayload(token)
     expect(codeOf(() => service.verifyAccessToken(grafted))).toBe('invalid_signature')
     expect(service.verifyAccessToken(token)).toBe(cached)
   })
@@ -328,6 +333,51 @@ describe('verified-token cache', () => {
     const { service } = serviceFor(keys, { cache: false })
     const token = signed(keys)
     expect(service.verifyAccessToken(token)).not.toBe(service.verifyAccessToken(token))
+  })
+})
+
+describe('cachedAccessToken', () => {
+  it('answers only a token that passed verifyAccessToken, with the same claims object', async () => {
+    const keys = await testKeySet('EdDSA')
+    const { service } = serviceFor(keys, { cache: {} })
+    const token = signed(keys)
+    expect(service.cachedAccessToken(token)).toBeUndefined()
+    const claims = service.verifyAccessToken(token)
+    expect(service.cachedAccessToken(token)).toBe(claims)
+  })
+
+  it('verifies nothing: a forged or garbage string is only "not known"', async () => {
+    const keys = await testKeySet('EdDSA')
+    const { service } = serviceFor(keys, { cache: {} })
+    const token = signed(keys)
+    service.verifyAccessToken(token)
+    const grafted = withAdminPayload(token)
+    for (const other of [grafted, `${token} `, `${token}, x`, '', '.']) {
+      expect(service.cachedAccessToken(other)).toBeUndefined()
+    }
+    // Nothing was cached by asking: the forged token still fails full verification.
+    expect(codeOf(() => service.verifyAccessToken(grafted))).toBe('invalid_signature')
+  })
+
+  it('forgets the token at exp, for another audience, after a key change, and with the cache off', async () => {
+    const keys = await testKeySet('EdDSA')
+    const { service, clock } = serviceFor(keys, { cache: {} })
+    const token = signed(keys, { payload: validClaims({ exp: NOW_S + 60 }) })
+    service.verifyAccessToken(token)
+    expect(service.cachedAccessToken(token, { audience: 'reports' })).toBeUndefined()
+    clock.set(NOW + 60_000 - 1)
+    expect(service.cachedAccessToken(token)?.sub).toBe('user-1')
+    clock.set(NOW + 60_000)
+    expect(service.cachedAccessToken(token)).toBeUndefined()
+
+    clock.set(NOW)
+    service.verifyAccessToken(token)
+    service.setKeys((await testKeySet('ES256')).keySet)
+    expect(service.cachedAccessToken(token)).toBeUndefined()
+
+    const { service: uncached } = serviceFor(keys, { cache: false })
+    uncached.verifyAccessToken(token)
+    expect(uncached.cachedAccessToken(token)).toBeUndefined()
   })
 })
 

@@ -67,6 +67,17 @@ export interface TokenService {
    * @throws AuthError with a token code
    */
   verifyAccessToken(token: string, options?: { audience?: string | undefined }): AccessTokenClaims
+  /**
+   * The claims `verifyAccessToken` would return for `token` from its cache: only for the very
+   * string that passed full verification (for this audience) and only until its `exp`. It
+   * verifies nothing itself, so undefined means "not in the cache", not "invalid" (and it is
+   * always undefined with the cache off). For a caller that can skip work it would do before
+   * verifying when the token is already known; every other answer needs `verifyAccessToken`.
+   */
+  cachedAccessToken(
+    token: string,
+    options?: { audience?: string | undefined },
+  ): AccessTokenClaims | undefined
   /** The current key set. */
   readonly keys: KeySet
   /** Swaps the key set (rotation without restart) and drops the verified-token cache. */
@@ -182,6 +193,10 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
       const claims = verifyAccessToken(token, audience, context)
       cache.set(token, claims, clock.now())
       return claims
+    },
+
+    cachedAccessToken(token, lookupOptions) {
+      return cache?.get(token, clock.now(), lookupOptions?.audience ?? defaultAudience)
     },
   }
 
