@@ -64,7 +64,8 @@ const settings = QUICK
         rounds: 2,
         missRounds: 2,
         missTokens: 12_000,
-        warmupSec: 0.3,
+        warmupSec: { node: 0.6, bun: 0.6 },
+        missWarmupSec: 0.3,
       },
       profileSec: 1.5,
       storm: { rate: 200, durationSec: 1.5, rounds: 2, concurrentLogins: 200 },
@@ -72,7 +73,14 @@ const settings = QUICK
       authBenchEnv: { BENCH_ROUNDS: '3', BENCH_MS: '60' },
     }
   : {
-      throughput: { durationSec: 1.25, rounds: 7, missRounds: 2, missTokens: 20_000, warmupSec: 1 },
+      throughput: {
+        durationSec: 1.25,
+        rounds: 7,
+        missRounds: 2,
+        missTokens: 20_000,
+        warmupSec: { node: 5, bun: 20 },
+        missWarmupSec: 2,
+      },
       profileSec: 3,
       storm: { rate: 200, durationSec: 3, rounds: 3, concurrentLogins: 200 },
       memory: { requests: 1_000_000, distinctTokens: 100_000, blockSize: 100_000 },
@@ -197,7 +205,7 @@ function throughputGoal(
 
 const methodNotes = [
   `Each server runs in its own process from the real entry point: on Node the server's build, as \`pnpm start\` runs it (\`node ${NODE_FLAGS.join(' ')} apps/server/dist/main.node.js\`, rebuilt from the sources at the start of the run), on Bun \`src/main.bun.ts\` under the Bun binary, on 127.0.0.1 with a random port, \`LOG_LEVEL=info\` and its request log going to a file (one JSON line per request is part of the cost; each throughput run checks the line count), \`DATABASE_URL\` ${postgres ? 'a fresh PostgreSQL database created for the run' : '`memory:` (PGlite; PostgreSQL did not answer)'}.`,
-  `autocannon (programmatic API, sampling every ${SAMPLE_INTERVAL_MS} ms so that a run ends when its time is up) drives it over loopback with 10 keep-alive connections. The two sides of a ratio run on the same server, alternated: ${settings.throughput.rounds} rounds of ${settings.throughput.durationSec} s per side, the order rotating each round, after a ${settings.throughput.warmupSec} s warm-up of each side; the median per side is reported. The all-miss side runs after those, alternated with \`system.info\` again (${settings.throughput.missRounds} rounds, the ratio of that phase's medians): its ${settings.throughput.missTokens.toLocaleString('en-US')} distinct tokens fill the heap with evicted cache entries, whose collection would otherwise fall into whichever round follows. Any non-2xx answer fails a throughput run.`,
+  `autocannon (programmatic API, sampling every ${SAMPLE_INTERVAL_MS} ms so that a run ends when its time is up) drives it over loopback with 10 keep-alive connections. The two sides of a ratio run on the same server, alternated: ${settings.throughput.rounds} rounds of ${settings.throughput.durationSec} s per side, the order rotating each round, after a warm-up per server of ${settings.throughput.warmupSec.node} s on Node and ${settings.throughput.warmupSec.bun} s on Bun (its sides alternated in two rounds; a Bun server pinned to one CPU got faster in steps for up to ~20 s of load); the median per side is reported. The all-miss side runs after those, alternated with \`system.info\` again (${settings.throughput.missRounds} rounds, the ratio of that phase's medians): its ${settings.throughput.missTokens.toLocaleString('en-US')} distinct tokens fill the heap with evicted cache entries, whose collection would otherwise fall into whichever round follows. Any non-2xx answer fails a throughput run.`,
   `${cpuSplitNote()} Two figures per ratio: requests/s of wall time (what the issue asks for), and requests per CPU-second of the server process (user + system time of all its threads, from \`/proc/<pid>/stat\`); both must hold for a goal to hold.`,
   `Tokens are issued by the bench with the token service and the server's own key (\`AUTH_SIGNING_KEYS\`), never through login; cache-hit runs use one token per connection, cache-miss runs a fresh token on every request (${settings.throughput.missTokens.toLocaleString('en-US')} tokens, more than the 10,000-entry cache holds).`,
 ]
@@ -211,10 +219,16 @@ function cpuSplitNote(): string {
   return `During the throughput runs the server is pinned to CPU ${split.server} (all its threads, with \`taskset\`) and the load generator to CPU ${split.load}, so the two never compete for a core (on this 2-core machine, as if the load came from another machine) and the server's CPU per request is the inverse of its throughput.`
 }
 
+/** A difference in µs with its sign, to 0.1 (`+1.2`, `-0.3`, `0.0`). */
+function signed(difference: number): string {
+  const value = round(difference, 1)
+  return `${value > 0 ? '+' : ''}${value.toFixed(1)}`
+}
+
 function protectedNotes(runs: ServerRun[]): string[] {
   const notes = [
     '`system.whoami` verifies the bearer token (the verified-token cache serves the 10 tokens after their first request), checks revocation on every request (cache hit or not), takes the principal built for that token and evaluates the `signed-in` policy; `system.info` does none of it. The all-miss rows verify every signature (EdDSA and ES256 cost tens of microseconds of `node:crypto` each; see goal 3), for information.',
-    "The control row sends `system.info` with the same `Authorization` header as `whoami`: a public procedure only checks the header's syntax, so the difference between the control and `info` is the cost of carrying a ~550-byte bearer token over HTTP (parsing, the Fetch `Headers` lookup that keeps duplicate headers detectable, the RFC 6750 check), and the difference between `whoami` and the control is the cost of verifying and serving it.",
+    "The control row sends `system.info` with the same `Authorization` header as `whoami`: a public procedure only checks the header's syntax, so the difference between the control and `info` is the cost of carrying a ~550-byte bearer token over HTTP (parsing, the Fetch `Headers` lookup that keeps duplicate headers detectable, the RFC 6750 check), and the difference between `whoami` and the control is the cost of verifying and serving it (less the syntax check, which `whoami` skips for a token the cache holds).",
   ]
   const split = runs
     .filter((r) => r.cpuUs.infoToken !== undefined)
@@ -222,7 +236,7 @@ function protectedNotes(runs: ServerRun[]): string[] {
       const info = r.cpuUs.info ?? Number.NaN
       const control = r.cpuUs.infoToken ?? Number.NaN
       const whoami = r.cpuUs.whoami ?? Number.NaN
-      return `${r.runtime}: ${info} → ${control} → ${whoami} µs, i.e. +${round(control - info, 1)} µs for carrying the token and +${round(whoami - control, 1)} µs for verifying and serving it`
+      return `${r.runtime}: ${info} → ${control} → ${whoami} µs, i.e. ${signed(control - info)} µs for carrying the token and ${signed(whoami - control)} µs for verifying and serving it`
     })
   if (split.length > 0) {
     notes.push(
@@ -231,7 +245,7 @@ function protectedNotes(runs: ServerRun[]): string[] {
   }
   const missed = protectedFigures(runs).filter((f) => f.holds === false)
   const carrying =
-    "In earlier runs where carrying the token cost Node 5–13 %, a `perf record` of the Node server (`info` with and without the header, pinned as here) put most of that cost in the kernel (socket wake-ups, `_raw_spin_unlock_irqrestore`) and in V8 flattening the response header string for `writev`. Warden's own share was about 1 µs: the header lookup and the RFC 6750 syntax check, which every request with a bearer header needs. Verifying and serving on a cache hit then adds a few µs more (cache lookup, revocation, policy, a body three times `info`'s)."
+    "In earlier runs where carrying the token cost Node 5–13 %, a `perf record` of the Node server (`info` with and without the header, pinned as here) put most of that cost in the kernel (socket wake-ups, `_raw_spin_unlock_irqrestore`) and in V8 flattening the response header string for `writev`. Warden's own share was about 1 µs: the header lookup and the RFC 6750 syntax check, which a public procedure runs on every bearer header (a protected one skips it for a token the cache holds). Verifying and serving on a cache hit then adds a few µs more (cache lookup, revocation, policy, a body three times `info`'s)."
   notes.push(
     missed.length === 0
       ? `Every cache-hit ratio holds in this run. ${carrying}`
@@ -241,7 +255,7 @@ function protectedNotes(runs: ServerRun[]): string[] {
     .filter((r) => r.cpuUs.info !== undefined && r.cpuUs.whoami !== undefined)
     .map(
       (r) =>
-        `${r.runtime} ${r.alg}: ${r.cpuUs.info} → ${r.cpuUs.whoami} µs (+${round((r.cpuUs.whoami ?? 0) - (r.cpuUs.info ?? 0), 1)})`,
+        `${r.runtime} ${r.alg}: ${r.cpuUs.info} → ${r.cpuUs.whoami} µs (${signed((r.cpuUs.whoami ?? 0) - (r.cpuUs.info ?? 0))})`,
     )
   notes.push(
     `Server CPU per request, \`system.info\` → \`system.whoami\` (cache hits): ${cpu.join('; ')}.`,
@@ -251,7 +265,7 @@ function protectedNotes(runs: ServerRun[]): string[] {
     const whoami = profiles.find((p) => p.path === '/trpc/system.whoami')
     if (info && whoami) {
       notes.push(
-        `Where the difference goes on Node (profiles of goal 2; µs per request, each route profiled on its own, so only large differences mean anything): ${layerDelta(info, whoami)}. Besides the token's bytes, \`whoami\` pays for the cache lookup (the signature segment hashed, the whole token compared), the revocation check, the policy, three \`WeakMap\` lookups (authenticated state, answer, serialized body) and a body three times the size of \`info\`'s. What it no longer pays: its answer is built and serialized once per verified token (\`packages/api/src/router/system.ts\`, \`apps/server/src/http/frozen-json.ts\`), and the protected middleware no longer has tRPC copy the context (\`next({ ctx })\`): the handler reads \`principal\` and \`claims\` from the context object itself (\`packages/api/src/context.ts\`).`,
+        `Where the difference goes on Node (profiles of goal 2; µs per request, each route profiled on its own, so only large differences mean anything): ${layerDelta(info, whoami)}. Besides the token's bytes, \`whoami\` pays for the cache lookup (the signature segment hashed, the whole token compared), the revocation check, the policy, three \`WeakMap\` lookups (authenticated state, answer, serialized body) and a body three times the size of \`info\`'s. What it no longer pays: the RFC 6750 parse of a \`Bearer <token>\` header whose token the cache holds (the parse would extract that very token; \`authenticate\` in \`packages/api/src/context.ts\`); a new answer per request (it is built and serialized once per verified token: \`packages/api/src/router/system.ts\`, \`apps/server/src/http/frozen-json.ts\`); and tRPC copying the context (\`next({ ctx })\`): the handler reads \`principal\` and \`claims\` from the context object itself (\`packages/api/src/context.ts\`).`,
       )
     }
   }
@@ -266,7 +280,7 @@ function layerDelta(from: RouteProfile, to: RouteProfile): string {
     })
     .filter(([, delta]) => Math.abs(delta) >= 0.5)
     .sort((a, b) => b[1] - a[1])
-    .map(([layer, delta]) => `${layer} ${delta > 0 ? '+' : ''}${delta.toFixed(1)}`)
+    .map(([layer, delta]) => `${layer} ${signed(delta)}`)
     .join(', ')
 }
 

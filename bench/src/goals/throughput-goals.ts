@@ -34,8 +34,14 @@ export interface ThroughputSettings {
   databaseUrl: string
   /** Distinct tokens of the all-miss runs; more than the cache's 10,000. */
   missTokens: number
-  /** Seconds of unrecorded load per side before the measured rounds. */
-  warmupSec: number
+  /**
+   * Seconds of unrecorded load per server before the measured rounds, its sides alternated (see
+   * `runThroughputServers`), by runtime: the same for every server of a runtime, whatever its
+   * number of sides.
+   */
+  warmupSec: Readonly<Record<Runtime, number>>
+  /** The same before the all-miss phase. */
+  missWarmupSec: number
   /** Default: EdDSA, ES256 and HS256. */
   algorithms?: readonly SigningAlgorithm[] | undefined
   durationSec: number
@@ -102,8 +108,19 @@ export async function runThroughputServers(settings: ThroughputSettings): Promis
             headers: server.headers,
             serverCpuSeconds: () => server.cpuSeconds(),
           })
-        // Warm-up: JIT, caches, connection set-up; not recorded.
-        for (const side of sides) await load(side, settings.warmupSec)
+        // Warm-up, not recorded: JIT tiers, heap sizing, caches, connections. Two alternated
+        // rounds of the sides, the same time for every server of a runtime (the servers with two
+        // sides used to get half of what the four-sided one got). A Bun server gets longer: pinned
+        // to one CPU under load, its throughput rose in steps for up to ~20 s (EdDSA: 48–51k
+        // req/s of `system.info` until 18 s, 57–61k after, `whoami` alike), so a shorter warm-up
+        // put the step inside the measured rounds.
+        const warmUp = async (warmSides: readonly Side[], totalSec: number) => {
+          const slice = totalSec / (2 * warmSides.length)
+          for (let round = 0; round < 2; round++) {
+            for (const side of warmSides) await load(side, slice)
+          }
+        }
+        await warmUp(sides, settings.warmupSec[runtime])
         const linesBefore = server.countLogLines()
         let requests = 0
         const cpuSamples: Partial<Record<Side, number[]>> = {}
@@ -114,7 +131,7 @@ export async function runThroughputServers(settings: ThroughputSettings): Promis
           return sample.rps
         }
         const goalSamples = await alternate(sides, settings.rounds, measure)
-        for (const side of missSides) await load(side, settings.warmupSec)
+        await warmUp(missSides, settings.missWarmupSec)
         const samples = {
           ...goalSamples,
           ...(await alternate(missSides, settings.missRounds, measure)),
