@@ -4,10 +4,14 @@ import { sharedProjectOptions, sharedTestConfig, TEST_FILES } from '../../vitest
 
 /**
  * Tests whose assertions are about wall-clock time. They run after every other test file of the
- * server has finished, so that the other files' servers and argon2 hashes do not share the
- * cores with what they measure.
+ * server has finished, one file at a time, so that the other files' servers and argon2 hashes
+ * (and the login storm's) do not share the cores with what they measure.
  */
-const CLOCK_TESTS = ['tests/attacks/login-timing.test.ts', 'tests/faults/login-storm.test.ts']
+const CLOCK_TESTS = [
+  'tests/attacks/client-timing.test.ts',
+  'tests/attacks/login-timing.test.ts',
+  'tests/faults/login-storm.test.ts',
+]
 
 export default mergeConfig(
   sharedTestConfig,
@@ -28,6 +32,7 @@ export default mergeConfig(
             ...sharedProjectOptions,
             name: 'clock',
             include: CLOCK_TESTS,
+            fileParallelism: false,
             sequence: { groupOrder: 1 },
           },
         },
