@@ -359,13 +359,19 @@ function memoryNotes(runs: MemoryRun[]): string[] {
 
 /** Why goal 4's round-trip bound is out of reach with durable commits, from the same run. */
 function durableWriteNote(figures: GoalResult['figures']): string[] {
-  const detail = figures.find((f) => f.name.endsWith('round trips, postgres'))?.detail
+  const detailOf = (suffix: string) => figures.find((f) => f.name.endsWith(suffix))?.detail
+  const detail = detailOf('round trips, postgres')
   const insert = detail?.['one-row INSERT in round trips']
   const insertMs = detail?.['one-row INSERT ms']
   const selectMs = detail?.['SELECT 1 ms']
-  if (typeof insert !== 'number') return []
+  if (typeof insert !== 'number' || typeof insertMs !== 'number') return []
+  const unflushedMs = detailOf('synchronous_commit=off (diagnostic)')?.['one-row INSERT ms']
+  const flush =
+    typeof unflushedMs === 'number' && unflushedMs < insertMs
+      ? `; the same INSERT without synchronous commit takes ${String(unflushedMs)} ms, so the commit's WAL flush to disk is about ${Math.round((100 * (insertMs - unflushedMs)) / insertMs)} % of it, and a rotation pays that flush once`
+      : ''
   return [
-    `The floor: a one-row INSERT committed on its own (${String(insertMs)} ms) already costs ${insert} round trips (\`SELECT 1\`: ${String(selectMs)} ms), almost all of it the commit's WAL flush to disk, which a rotation pays once. A rotation is one prepared statement (one round trip; \`packages/db/src/stores/refresh-rotation.ts\`): it marks the presented token used, touches its family and inserts the successor, with two foreign-key checks and four index entries. Without the flush (the \`synchronous_commit=off\` row) it is the statement's own execution plus the round trip. Warden keeps synchronous commits: a rotation lost in a crash would log the user out or make a used token current again.`,
+    `The floor: a one-row INSERT committed on its own (${String(insertMs)} ms) already costs ${insert} round trips (\`SELECT 1\`: ${String(selectMs)} ms)${flush}. A rotation is one prepared statement (one round trip; \`packages/db/src/stores/refresh-rotation.ts\`): it marks the presented token used, touches its family and inserts the successor, with two foreign-key checks and four index entries. Without the flush (the \`synchronous_commit=off\` row) it is the statement's own execution plus the round trip. Warden keeps synchronous commits: a rotation lost in a crash would log the user out or make a used token current again.`,
   ]
 }
 
