@@ -8,21 +8,23 @@ import {
 } from 'kysely'
 import { describe, expect, it } from 'vitest'
 
-import { compileOnce } from './compile-once.ts'
+import { compileOnce, compileOncePerHandle } from './compile-once.ts'
 
 interface Db {
   token: { id: string; hash: string; used_at: Date | null; expires_at: Date; enabled: boolean }
 }
 
 // Compiles only; nothing is executed.
-const db = new Kysely<Db>({
-  dialect: {
-    createAdapter: () => new PostgresAdapter(),
-    createDriver: () => new DummyDriver(),
-    createIntrospector: (k) => new PostgresIntrospector(k),
-    createQueryCompiler: () => new PostgresQueryCompiler(),
-  },
-})
+const compileOnly = () =>
+  new Kysely<Db>({
+    dialect: {
+      createAdapter: () => new PostgresAdapter(),
+      createDriver: () => new DummyDriver(),
+      createIntrospector: (k) => new PostgresIntrospector(k),
+      createQueryCompiler: () => new PostgresQueryCompiler(),
+    },
+  })
+const db = compileOnly()
 
 interface Params {
   hash: string
@@ -103,5 +105,26 @@ describe('compileOnce', () => {
         .where('expires_at', '>', new Date(0)),
     )
     expect(() => statement({ hash: 'a' })).toThrow(/neither a marker nor a constant primitive/)
+  })
+})
+
+describe('compileOncePerHandle', () => {
+  it('builds once per database handle, from that handle', () => {
+    const handles: Kysely<Db>[] = []
+    const statement = compileOncePerHandle<Db, Pick<Params, 'hash'>, unknown>(
+      { hash: 'text' },
+      (handle, values) => {
+        handles.push(handle)
+        return handle.selectFrom('token').select('id').where('hash', '=', values.hash)
+      },
+    )
+    const other = compileOnly()
+    expect(statement(db, { hash: 'a' }).parameters).toEqual(['a'])
+    expect(statement(db, { hash: 'b' }).parameters).toEqual(['b'])
+    expect(statement(other, { hash: 'c' }).parameters).toEqual(['c'])
+    expect(statement(other, { hash: 'd' }).sql).toBe(statement(db, { hash: 'd' }).sql)
+    expect(handles).toHaveLength(2)
+    expect(handles[0]).toBe(db)
+    expect(handles[1]).toBe(other)
   })
 })

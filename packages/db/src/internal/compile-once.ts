@@ -1,4 +1,4 @@
-import { CompiledQuery, type Compilable } from 'kysely'
+import { CompiledQuery, type Compilable, type Kysely } from 'kysely'
 
 /**
  * A query whose text never changes, compiled once: `build` is called a single time with a unique
@@ -23,6 +23,25 @@ export function compileOnce<P extends { [K in keyof P]: string | Date | null }, 
       compiled.sql,
       compiled.slots.map((slot) => (slot.kind === 'param' ? params[slot.key] : slot.value)),
     )
+  }
+}
+
+/**
+ * {@link compileOnce} for a statement built from a database handle: compiled once per handle
+ * (the handle's dialect compiles it), on the first call with that handle.
+ */
+export function compileOncePerHandle<DB, P extends { [K in keyof P]: string | Date | null }, R>(
+  markers: { readonly [K in keyof P]: P[K] extends Date ? 'date' : 'text' },
+  build: (db: Kysely<DB>, params: P) => Compilable<R>,
+): (db: Kysely<DB>, params: P) => CompiledQuery<R> {
+  const statements = new WeakMap<Kysely<DB>, (params: P) => CompiledQuery<R>>()
+  return (db, params) => {
+    let statement = statements.get(db)
+    if (statement === undefined) {
+      statement = compileOnce(markers, (values: P) => build(db, values))
+      statements.set(db, statement)
+    }
+    return statement(params)
   }
 }
 

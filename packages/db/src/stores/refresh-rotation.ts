@@ -1,6 +1,6 @@
-import { sql, type CompiledQuery, type InferResult, type Kysely } from 'kysely'
+import { sql, type Kysely } from 'kysely'
 
-import { compileOnce } from '../internal/compile-once.ts'
+import { compileOncePerHandle } from '../internal/compile-once.ts'
 import { asPrepared } from '../internal/prepared-statements.ts'
 import { revokeFamilies } from '../internal/revoke-families.ts'
 import {
@@ -215,32 +215,22 @@ function buildRotation(db: Kysely<Database>, values: RotationParams) {
     ])
 }
 
-// The rotation's statement per database handle, compiled once (see `compileOnce`).
-const rotationStatements = new WeakMap<
-  Kysely<Database>,
-  (params: RotationParams) => CompiledQuery<RotatedRow>
->()
-
-type RotatedRow = InferResult<ReturnType<typeof buildRotation>>[number]
+// The rotation's statement, compiled once per database handle (see `compileOnce`).
+const rotationStatement = compileOncePerHandle(
+  {
+    presentedHash: 'text',
+    successorHash: 'text',
+    now: 'date',
+    successorExpiry: 'date',
+    userAgent: 'text',
+    ip: 'text',
+  },
+  buildRotation,
+)
 
 async function rotateInOneStatement(db: Kysely<Database>, input: RotateRefreshTokenInput) {
-  let statement = rotationStatements.get(db)
-  if (statement === undefined) {
-    statement = compileOnce(
-      {
-        presentedHash: 'text',
-        successorHash: 'text',
-        now: 'date',
-        successorExpiry: 'date',
-        userAgent: 'text',
-        ip: 'text',
-      },
-      (params: RotationParams) => buildRotation(db, params),
-    )
-    rotationStatements.set(db, statement)
-  }
   const { presentedHash, successorHash, now, ttlMs } = input
-  const query = statement({
+  const query = rotationStatement(db, {
     presentedHash,
     successorHash,
     now,
