@@ -58,7 +58,7 @@ export type { Invoice } from './stores/invoices.ts'
 export {
   activeLockout,
   MAX_FAILURES_PER_LIST,
-  recentLoginFailures,
+  readLoginState,
   recordLockout,
   recordLoginAttempt,
   recordLoginOutcome,
@@ -67,6 +67,7 @@ export type {
   LoginFailureReason,
   LoginLockout,
   LoginOutcome,
+  LoginState,
   RecentLoginFailures,
 } from './stores/login-attempts.ts'
 export { createProject, deleteProject, getProject, listProjects } from './stores/projects.ts'

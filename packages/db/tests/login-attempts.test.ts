@@ -3,9 +3,10 @@ import { describe, expect, it } from 'vitest'
 
 import {
   activeLockout,
+  findUserByEmail,
   listAuditEvents,
   MAX_FAILURES_PER_LIST,
-  recentLoginFailures,
+  readLoginState,
   recordLockout,
   recordLoginAttempt,
   recordLoginOutcome,
@@ -14,6 +15,14 @@ import type { TestDatabase } from '../src/testing/index.ts'
 import { at, describeBackends, makeUser, MINUTE, SECOND, T0, useTestDatabase } from './helpers.ts'
 
 const ada = { accountKey: 'ada@x.io', ip: '10.0.0.1' }
+
+/** The failure lists `readLoginState` answers for an account key (also used as the e-mail). */
+async function recentFailures(
+  db: TestDatabase,
+  input: { accountKey: string; ip: string; since: Date },
+) {
+  return (await readLoginState(db.kysely, { ...input, email: input.accountKey })).failures
+}
 
 /** A new user, with one failed login (a wrong password) from `ada`'s pair at `at(1)`. */
 async function userWithOneFailure(db: TestDatabase) {
@@ -44,14 +53,14 @@ describeBackends('login throttling', (backend) => {
         await recordLoginAttempt(db.kysely, { accountKey, ip, success, now: at(offset * SECOND) })
       }
       expect(
-        await recentLoginFailures(db.kysely, { accountKey: 'ada@x.io', ip: '10.0.0.1', since: T0 }),
+        await recentFailures(db, { accountKey: 'ada@x.io', ip: '10.0.0.1', since: T0 }),
       ).toEqual({
         pair: [at(SECOND), at(3 * SECOND)].map((d) => d.getTime()),
         account: [at(SECOND), at(2 * SECOND), at(3 * SECOND)].map((d) => d.getTime()),
         ip: [at(SECOND), at(3 * SECOND), at(4 * SECOND)].map((d) => d.getTime()),
       })
       expect(
-        await recentLoginFailures(db.kysely, {
+        await recentFailures(db, {
           accountKey: 'ada@x.io',
           ip: '10.0.0.1',
           since: at(3 * SECOND),
@@ -62,7 +71,7 @@ describeBackends('login throttling', (backend) => {
         ip: [at(3 * SECOND).getTime(), at(4 * SECOND).getTime()],
       })
       expect(
-        await recentLoginFailures(db.kysely, { accountKey: 'eve@x.io', ip: '10.9.9.9', since: T0 }),
+        await recentFailures(db, { accountKey: 'eve@x.io', ip: '10.9.9.9', since: T0 }),
       ).toEqual({ pair: [], account: [], ip: [] })
     })
 
@@ -80,13 +89,70 @@ describeBackends('login throttling', (backend) => {
           })),
         )
         .execute()
-      const failures = await recentLoginFailures(db.kysely, {
+      const failures = await recentFailures(db, {
         accountKey: 'ada@x.io',
         ip: '10.0.0.1',
         since: T0,
       })
       const expected = Array.from({ length: MAX_FAILURES_PER_LIST }, (_, i) => T0.getTime() + 5 + i)
       expect(failures).toEqual({ pair: expected, account: expected, ip: expected })
+    })
+
+    it('answers the account the e-mail names, whatever its case, beside the failures', async () => {
+      const db = getDb()
+      const user = await userWithOneFailure(db)
+      const other = await makeUser(db, { email: 'Grace@Example.test' })
+      const state = await readLoginState(db.kysely, {
+        ...ada,
+        email: user.email.toUpperCase(),
+        since: T0,
+      })
+      expect(state.user).toEqual(await findUserByEmail(db.kysely, user.email))
+      expect(state.user?.id).toBe(user.id)
+      // The failures are counted under the account key, not looked up through the account.
+      expect(state.failures).toEqual({
+        pair: [at(1).getTime()],
+        account: [at(1).getTime()],
+        ip: [at(1).getTime()],
+      })
+      // The statement is compiled once; a second call with other values answers for them.
+      const grace = await readLoginState(db.kysely, {
+        accountKey: 'grace@example.test',
+        ip: '10.0.0.9',
+        email: 'grace@example.TEST',
+        since: T0,
+      })
+      expect(grace.user?.id).toBe(other.id)
+      expect(grace.failures).toEqual({ pair: [], account: [], ip: [] })
+    })
+
+    it('answers no account for an e-mail nobody has, failures or not', async () => {
+      const db = getDb()
+      await userWithOneFailure(db)
+      for (const email of ['nobody@x.io', "ada@x.io' or '1'='1", '%@%', '']) {
+        const state = await readLoginState(db.kysely, { ...ada, email, since: T0 })
+        expect(state.user).toBeUndefined()
+        expect(state.failures.pair).toEqual([at(1).getTime()])
+      }
+    })
+
+    it('answers a disabled account as it is, for the caller to refuse', async () => {
+      const db = getDb()
+      const user = await makeUser(db)
+      await db.kysely
+        .updateTable('user_account')
+        .set({ disabled_at: at(MINUTE) })
+        .where('id', '=', user.id)
+        .execute()
+      const state = await readLoginState(db.kysely, { ...ada, email: user.email, since: T0 })
+      expect(state.user?.disabledAt).toEqual(at(MINUTE))
+    })
+
+    it('refuses an invalid since', async () => {
+      const db = getDb()
+      await expect(
+        readLoginState(db.kysely, { ...ada, email: 'a@x.io', since: new Date(Number.NaN) }),
+      ).rejects.toThrow(TypeError)
     })
 
     it('records a failure in one statement: the attempt counted, its audit event with the reason', async () => {
@@ -98,7 +164,7 @@ describeBackends('login throttling', (backend) => {
         now: at(2),
         outcome: { success: false, reason: 'unknown_account' },
       })
-      expect(await recentLoginFailures(db.kysely, { ...ada, since: T0 })).toEqual({
+      expect(await recentFailures(db, { ...ada, since: T0 })).toEqual({
         pair: [at(1).getTime()],
         account: [at(1).getTime()],
         ip: [at(1).getTime(), at(2).getTime()],
@@ -131,7 +197,7 @@ describeBackends('login throttling', (backend) => {
       })
       // Only this account from this IP starts over; its other IP and this IP's other accounts
       // keep counting.
-      expect(await recentLoginFailures(db.kysely, { ...ada, since: T0 })).toEqual({
+      expect(await recentFailures(db, { ...ada, since: T0 })).toEqual({
         pair: [],
         account: [at(2).getTime()],
         ip: [at(3).getTime()],
@@ -172,7 +238,7 @@ describeBackends('login throttling', (backend) => {
       expect((await listAuditEvents(db.kysely)).map((event) => event.type)).toEqual([
         'login_failed',
       ])
-      expect(await recentLoginFailures(db.kysely, { ...ada, since: T0 })).toEqual({
+      expect(await recentFailures(db, { ...ada, since: T0 })).toEqual({
         pair: [at(1).getTime()],
         account: [at(1).getTime()],
         ip: [at(1).getTime()],

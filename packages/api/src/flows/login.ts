@@ -1,8 +1,7 @@
 import { AuthError, decideLoginThrottle } from '@warden/auth'
 import {
   activeLockout,
-  findUserByEmail,
-  recentLoginFailures,
+  readLoginState,
   recordAuditEvent,
   recordLockout,
   recordLoginOutcome,
@@ -53,7 +52,10 @@ export function createLoginCheck(options: { maxWaitingPerIp?: number; maxWaitMs?
     const accountKey = accountKeyOf(input.email)
     const { ip } = request
 
-    const failures = await recentLoginFailures(db.kysely, {
+    // One statement reads the failures and the account together; the throttle is decided on the
+    // failures alone, before the account (if any) is looked at.
+    const { failures, user } = await readLoginState(db.kysely, {
+      email: input.email,
       accountKey,
       ip,
       since: new Date(now - THROTTLE_WINDOW_MS),
@@ -93,7 +95,6 @@ export function createLoginCheck(options: { maxWaitingPerIp?: number; maxWaitMs?
       })
     }
 
-    const user = await findUserByEmail(db.kysely, input.email)
     let valid = false
     let needsRehash = false
     if (user) {

@@ -1,10 +1,11 @@
-import { sql, type CompiledQuery, type Kysely } from 'kysely'
+import { sql, type Kysely } from 'kysely'
 
-import { compileOnce } from '../internal/compile-once.ts'
+import { compileOncePerHandle } from '../internal/compile-once.ts'
 import { asPrepared } from '../internal/prepared-statements.ts'
 import { assertDate, assertUuid, clientText } from '../internal/validate.ts'
-import type { Database, LockoutScope } from '../schema.ts'
+import type { Database, LockoutScope, UserAccountRow } from '../schema.ts'
 import { MAX_AUDIT_IP_LENGTH } from './audit-events.ts'
+import { toUser, type User } from './users.ts'
 
 /** Epoch-ms timestamps of recent failed logins, oldest first, per throttling dimension. */
 export interface RecentLoginFailures {
@@ -40,38 +41,80 @@ export async function recordLoginAttempt(
     .execute()
 }
 
-/**
- * The failed logins since `since` (inclusive) for the account+IP pair, the account across IPs
- * and the IP across accounts, each capped to the {@link MAX_FAILURES_PER_LIST} most recent, in
- * one round trip.
- */
-export async function recentLoginFailures(
-  db: Kysely<Database>,
-  input: { accountKey: string; ip: string; since: Date },
-): Promise<RecentLoginFailures> {
-  const { accountKey, ip, since } = input
-  assertDate('since', since)
+/** What a login attempt is decided on before the password is looked at. */
+export interface LoginState {
+  /** Recent failures, for throttling. */
+  failures: RecentLoginFailures
+  /** The account the e-mail names, whatever its case; undefined when there is none. */
+  user: User | undefined
+}
+
+interface LoginStateParams {
+  email: string
+  accountKey: string
+  ip: string
+  since: Date
+}
+
+function buildLoginState(db: Kysely<Database>, p: LoginStateParams) {
   const failures = (dimension: 'pair' | 'account' | 'ip') => {
     let query = db
       .selectFrom('login_attempt')
-      .select([sql<'pair' | 'account' | 'ip'>`${dimension}::text`.as('dimension'), 'at'])
+      .select('at')
       .where('success', '=', false)
-      .where('at', '>=', since)
-    if (dimension !== 'ip') query = query.where('account_key', '=', accountKey)
-    if (dimension !== 'account') query = query.where('ip', '=', ip)
+      .where('at', '>=', p.since)
+    if (dimension !== 'ip') query = query.where('account_key', '=', p.accountKey)
+    if (dimension !== 'account') query = query.where('ip', '=', p.ip)
+    // Newest first so that the LIMIT keeps the most recent.
     return query.orderBy('at', 'desc').limit(MAX_FAILURES_PER_LIST)
   }
-  // Each list is its own subquery so that its ORDER BY … LIMIT applies to it, not to the union.
-  const rows = await db
-    .selectFrom(failures('pair').as('p'))
-    .selectAll()
-    .unionAll((qb) => qb.selectFrom(failures('account').as('a')).selectAll())
-    .unionAll((qb) => qb.selectFrom(failures('ip').as('i')).selectAll())
-    .execute()
-  const result: RecentLoginFailures = { pair: [], account: [], ip: [] }
-  for (const row of rows) result[row.dimension].push(row.at.getTime())
-  for (const list of [result.pair, result.account, result.ip]) list.sort((a, b) => a - b)
-  return result
+  // Exactly one row: the account's columns (all null without one) beside the three lists.
+  return db
+    .selectFrom(sql<{ one: number }>`(select 1)`.as('one'))
+    .leftJoin('user_account as u', (join) =>
+      join.on(sql<boolean>`lower(u.email) = lower(${p.email})`),
+    )
+    .selectAll('u')
+    .select([
+      sql<Date[]>`array(${failures('pair')})`.as('pair_failures'),
+      sql<Date[]>`array(${failures('account')})`.as('account_failures'),
+      sql<Date[]>`array(${failures('ip')})`.as('ip_failures'),
+    ])
+}
+
+const loginStateStatement = compileOncePerHandle(
+  { email: 'text', accountKey: 'text', ip: 'text', since: 'date' },
+  buildLoginState,
+)
+
+const ascending = (dates: readonly Date[]) => dates.map((d) => d.getTime()).sort((a, b) => a - b)
+
+/**
+ * Everything a login is decided on before its password is checked, in one statement (one round
+ * trip): the failed logins since `since` (inclusive) for the account+IP pair, the account across
+ * IPs and the IP across accounts, each capped to the {@link MAX_FAILURES_PER_LIST} most recent
+ * and oldest first, and the account `email` names, whatever its case (as `findUserByEmail`
+ * finds it). `accountKey` is the normalised e-mail that attempts are recorded under.
+ */
+export async function readLoginState(
+  db: Kysely<Database>,
+  input: { email: string; accountKey: string; ip: string; since: Date },
+): Promise<LoginState> {
+  const { email, accountKey, ip, since } = input
+  assertDate('since', since)
+  const query = loginStateStatement(db, { email, accountKey, ip, since })
+  const { rows } = await db.executeQuery(asPrepared(query))
+  const row = rows[0]
+  if (row === undefined) throw new Error('readLoginState: the statement returned no row')
+  const { pair_failures, account_failures, ip_failures, ...account } = row
+  return {
+    failures: {
+      pair: ascending(pair_failures),
+      account: ascending(account_failures),
+      ip: ascending(ip_failures),
+    },
+    user: account.id === null ? undefined : toUser(account as UserAccountRow),
+  }
 }
 
 /** Why a login failed, as its audit event says. */
@@ -119,30 +162,22 @@ function buildOutcome(db: Kysely<Database>, success: boolean, p: OutcomeParams) 
   return cleared.insertInto('audit_event').values(audit)
 }
 
-// Per database handle, the success and the failure statements, compiled once (`compileOnce`).
-const outcomeStatements = new WeakMap<
-  Kysely<Database>,
-  Record<'success' | 'failure', (params: OutcomeParams) => CompiledQuery>
->()
-
-function outcomeStatementsFor(db: Kysely<Database>) {
-  let statements = outcomeStatements.get(db)
-  if (statements === undefined) {
-    const markers = {
-      accountKey: 'text',
-      ip: 'text',
-      now: 'date',
-      userId: 'text',
-      auditIp: 'text',
-      reason: 'text',
-    } as const
-    statements = {
-      success: compileOnce(markers, (p: OutcomeParams) => buildOutcome(db, true, p)),
-      failure: compileOnce(markers, (p: OutcomeParams) => buildOutcome(db, false, p)),
-    }
-    outcomeStatements.set(db, statements)
-  }
-  return statements
+// The success and the failure statements, each compiled once per database handle.
+const outcomeMarkers = {
+  accountKey: 'text',
+  ip: 'text',
+  now: 'date',
+  userId: 'text',
+  auditIp: 'text',
+  reason: 'text',
+} as const
+const outcomeStatements = {
+  success: compileOncePerHandle(outcomeMarkers, (db: Kysely<Database>, p: OutcomeParams) =>
+    buildOutcome(db, true, p),
+  ),
+  failure: compileOncePerHandle(outcomeMarkers, (db: Kysely<Database>, p: OutcomeParams) =>
+    buildOutcome(db, false, p),
+  ),
 }
 
 /**
@@ -160,7 +195,6 @@ export async function recordLoginOutcome(
   const { accountKey, ip, now, outcome } = input
   assertDate('now', now)
   if (outcome.userId !== undefined) assertUuid('userId', outcome.userId)
-  const statements = outcomeStatementsFor(db)
   const params: OutcomeParams = {
     accountKey,
     ip,
@@ -169,7 +203,7 @@ export async function recordLoginOutcome(
     auditIp: clientText(ip, MAX_AUDIT_IP_LENGTH),
     reason: outcome.success ? null : outcome.reason,
   }
-  const query = outcome.success ? statements.success(params) : statements.failure(params)
+  const query = outcomeStatements[outcome.success ? 'success' : 'failure'](db, params)
   await db.executeQuery(asPrepared(query))
 }
 

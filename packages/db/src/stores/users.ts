@@ -31,7 +31,8 @@ export interface TokenCutoff {
 
 const MAX_ROLES = 32
 
-function toUser(row: UserAccountRow): User {
+/** A user as the stores answer it, from its row. */
+export function toUser(row: UserAccountRow): User {
   return {
     id: row.id,
     tenantId: row.tenant_id,
