@@ -1,5 +1,7 @@
 import { sql, type Kysely } from 'kysely'
 
+import { compileOncePerHandle } from '../internal/compile-once.ts'
+import { asPrepared } from '../internal/prepared-statements.ts'
 import { revokeFamilies } from '../internal/revoke-families.ts'
 import { isUuid } from '../internal/uuid.ts'
 import {
@@ -38,6 +40,69 @@ export const MAX_USER_AGENT_LENGTH = 512
 /** Longest client address kept. */
 export const MAX_IP_LENGTH = 64
 
+interface NewFamilyParams {
+  userId: string | null
+  clientId: string | null
+  audience: string
+  scope: string | null
+  tokenHash: string
+  now: Date
+  familyExpiresAt: Date
+  tokenExpiresAt: Date
+  userAgent: string | null
+  ip: string | null
+}
+
+function buildNewFamily(db: Kysely<Database>, p: NewFamilyParams) {
+  return db
+    .with('family', (qb) =>
+      qb
+        .insertInto('refresh_family')
+        .values({
+          user_id: p.userId,
+          client_id: p.clientId,
+          audience: p.audience,
+          scope: p.scope,
+          created_at: p.now,
+          expires_at: p.familyExpiresAt,
+          last_used_at: p.now,
+          user_agent: p.userAgent,
+          ip: p.ip,
+        })
+        .returning('id'),
+    )
+    .insertInto('refresh_token')
+    .columns(['family_id', 'token_hash', 'issued_at', 'expires_at'])
+    .expression((eb) =>
+      eb
+        .selectFrom('family')
+        .select([
+          'family.id',
+          sql<string>`${p.tokenHash}::text`.as('token_hash'),
+          sql<Date>`${p.now}::timestamptz`.as('issued_at'),
+          sql<Date>`${p.tokenExpiresAt}::timestamptz`.as('expires_at'),
+        ]),
+    )
+    .returning('family_id')
+}
+
+// Compiled once per database handle: building this statement costs more than sending it.
+const newFamilyStatement = compileOncePerHandle(
+  {
+    userId: 'text',
+    clientId: 'text',
+    audience: 'text',
+    scope: 'text',
+    tokenHash: 'text',
+    now: 'date',
+    familyExpiresAt: 'date',
+    tokenExpiresAt: 'date',
+    userAgent: 'text',
+    ip: 'text',
+  },
+  buildNewFamily,
+)
+
 /**
  * Starts a refresh family (a session) and its first token in one statement. The family lives
  * at most `maxAgeMs` whatever the rotations; each token lives `ttlMs`, capped by the family.
@@ -68,37 +133,21 @@ export async function createRefreshFamily(
   if (audience.length === 0) throw new TypeError('audience must not be empty')
   const familyExpiresAt = new Date(now.getTime() + maxAgeMs)
   const tokenExpiresAt = new Date(Math.min(now.getTime() + ttlMs, familyExpiresAt.getTime()))
-  const row = await db
-    .with('family', (qb) =>
-      qb
-        .insertInto('refresh_family')
-        .values({
-          user_id: 'userId' in subject ? subject.userId : null,
-          client_id: 'clientId' in subject ? subject.clientId : null,
-          audience,
-          scope: input.scope ?? null,
-          created_at: now,
-          expires_at: familyExpiresAt,
-          last_used_at: now,
-          user_agent: clientText(input.userAgent, MAX_USER_AGENT_LENGTH),
-          ip: clientText(input.ip, MAX_IP_LENGTH),
-        })
-        .returning('id'),
-    )
-    .insertInto('refresh_token')
-    .columns(['family_id', 'token_hash', 'issued_at', 'expires_at'])
-    .expression((eb) =>
-      eb
-        .selectFrom('family')
-        .select([
-          'family.id',
-          sql<string>`${tokenHash}::text`.as('token_hash'),
-          sql<Date>`${now}::timestamptz`.as('issued_at'),
-          sql<Date>`${tokenExpiresAt}::timestamptz`.as('expires_at'),
-        ]),
-    )
-    .returning('family_id')
-    .executeTakeFirstOrThrow()
+  const query = newFamilyStatement(db, {
+    userId: 'userId' in subject ? subject.userId : null,
+    clientId: 'clientId' in subject ? subject.clientId : null,
+    audience,
+    scope: input.scope ?? null,
+    tokenHash,
+    now,
+    familyExpiresAt,
+    tokenExpiresAt,
+    userAgent: clientText(input.userAgent, MAX_USER_AGENT_LENGTH),
+    ip: clientText(input.ip, MAX_IP_LENGTH),
+  })
+  const { rows } = await db.executeQuery(asPrepared(query))
+  const row = rows[0]
+  if (row === undefined) throw new Error('createRefreshFamily: the statement returned no row')
   return { familyId: row.family_id, tokenExpiresAt, familyExpiresAt }
 }
 
