@@ -28,9 +28,11 @@ import {
 } from './goals/hosting-profile.ts'
 import {
   contentionTable,
+  floorComparison,
   runLoginStorm,
   STORM_NICE,
   stormFigures,
+  stormRunLabel,
   type StormRun,
 } from './goals/login-storm-goal.ts'
 import { memoryFigures, runMemory, type MemoryRun } from './goals/memory-goal.ts'
@@ -314,6 +316,13 @@ function hostingNotes(): string[] {
 
 function stormNotes(runs: StormRun[]): string[] {
   const contention = contentionTable(runs)
+  const comparison = floorComparison(runs)
+  const floor =
+    comparison === undefined
+      ? []
+      : [
+          `The floor (\`bench/src/goals/storm-floor-server.ts\`, on the same runtime, after Warden's server has stopped): a bare \`node:http\` server that answers the probe's GET with a fixed JSON body at once and checks each login's password with Warden's own password hasher (\`createPasswordHasher()\`: the same argon2id parameters, hashing thread, priority and bounded queue; 503 when it refuses), without Hono, tRPC, a database, tokens or a request log, under the same storm (distinct IPs) and the same probe. Its ratio is what the goal asks of this machine whatever the server is built with: one of the ${cpus().length} CPUs hashes all the time, the storm process takes much of the other, and the probe's requests wait for them. ${comparison}`,
+        ]
   const scheduler =
     contention === undefined
       ? []
@@ -326,9 +335,7 @@ function stormNotes(runs: StormRun[]): string[] {
     `Logins per answer: ${runs
       .map(
         (r) =>
-          `${r.runtime}, ${r.ips === 'distinct' ? 'distinct IPs' : 'one IP'}: ${Object.entries(
-            r.logins.byStatus,
-          )
+          `${r.runtime}, ${stormRunLabel(r)}: ${Object.entries(r.logins.byStatus)
             .map(
               ([status, count]) =>
                 `${count} × ${status} (slowest ${r.logins.maxMsByStatus[status] ?? '?'} ms)`,
@@ -340,11 +347,12 @@ function stormNotes(runs: StormRun[]): string[] {
       )}. Server cores busy (CPU seconds per second, all threads) at rest → in the storm: ${runs
       .map(
         (r) =>
-          `${r.runtime}, ${r.ips === 'distinct' ? 'distinct IPs' : 'one IP'}: ${r.restCores.join('/')} → ${r.stormCores.join('/')}`,
+          `${r.runtime}, ${stormRunLabel(r)}: ${r.restCores.join('/')} → ${r.stormCores.join('/')}`,
       )
       .join(
         '; ',
       )}. argon2id runs on a hashing thread of its own at nice 10 (\`createPasswordHasher\`'s \`nice\`: it yields the CPU to the event loop; \`maxConcurrent\` = CPUs − 1 = 1 here, 64 queued); logins beyond what the hasher can run and queue (65 at once) get 503 \`overloaded\` at once, before any database query, and with one IP the per-IP login queue (16 waiting) answers 429 before the hasher is reached. Logins and registrations wait for their turn in a low-priority lane (\`apps/server/src/http/low-priority-lane.ts\`): one per turn of the event loop, with the I/O that arrived meanwhile read in between, so a \`system.whoami\` is not queued behind hundreds of refusals.`,
+    ...floor,
     ...scheduler,
   ]
 }

@@ -77,6 +77,11 @@ export interface StartServerOptions {
   cpuProfileDir?: string | undefined
   /** Extra runtime flags for diagnostics (e.g. `--trace-gc` on Node). */
   runtimeFlags?: readonly string[] | undefined
+  /**
+   * What to run: Warden's server (the default), or goal 5's floor (`storm-floor-server.ts`: a bare
+   * HTTP server with Warden's password hasher), from its source on either runtime.
+   */
+  program?: 'warden' | 'storm floor' | undefined
 }
 
 const READY_TIMEOUT_MS = 60_000
@@ -94,6 +99,15 @@ function commandFor(options: StartServerOptions): { command: string; args: strin
       : ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`]),
     ...(options.runtimeFlags ?? []),
   ]
+  if (options.program === 'storm floor') {
+    const floor = fileURLToPath(new URL('./goals/storm-floor-server.ts', import.meta.url))
+    return options.runtime === 'bun'
+      ? { command: bunBinary, args: [...profile, floor] }
+      : {
+          command: process.execPath,
+          args: [...profile, '--import', import.meta.resolve('tsx'), floor],
+        }
+  }
   if (options.runtime === 'bun') {
     return { command: bunBinary, args: [...profile, join(serverDir, 'src/main.bun.ts')] }
   }
@@ -119,7 +133,7 @@ function exited(child: ChildProcess): Promise<void> {
  * log file (the request log is part of the cost being measured), and waits for its ready line.
  */
 export async function startServer(options: StartServerOptions): Promise<ServerProcess> {
-  if (options.runtime === 'node') await ensureBuilt()
+  if (options.runtime === 'node' && options.program !== 'storm floor') await ensureBuilt()
   const logFile = join(tmpdir(), `warden-bench-${options.runtime}-${process.pid}-${Date.now()}.log`)
   const fd = openSync(logFile, 'w')
   const { command, args } = commandFor(options)

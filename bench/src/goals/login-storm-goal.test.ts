@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest'
 
 import type { Contention } from '../cpu-contention.ts'
-import { contentionTable, handlerTimes, type StormRun } from './login-storm-goal.ts'
+import {
+  contentionTable,
+  floorComparison,
+  handlerTimes,
+  stormFigures,
+  type StormRun,
+} from './login-storm-goal.ts'
 
 const window = (serverWaitMsPerSec: number, machineBusy: number): Contention => ({
   serverRunMsPerSec: 100,
@@ -18,6 +24,7 @@ const run = (
   handler: Partial<StormRun> = {},
 ): StormRun => ({
   runtime: 'node',
+  server: 'warden',
   ips: 'single',
   pooledRestP99Ms: 1.5,
   pooledStormP99Ms: 7.25,
@@ -64,6 +71,53 @@ describe('contentionTable', () => {
 
   it('leaves out runs without the kernel figures, and is undefined with none', () => {
     expect(contentionTable([run({ rest: [undefined], storm: [undefined] })])).toBeUndefined()
+  })
+})
+
+describe('stormFigures', () => {
+  it('holds Warden to 3× and reports the floor for information only', () => {
+    const contention = { rest: [], storm: [] }
+    const figures = stormFigures([
+      run(contention, { ips: 'distinct' }),
+      run(contention, { server: 'floor', ips: 'distinct', pooledStormP99Ms: 3 }),
+    ])
+    expect(figures.map((f) => [f.name, f.value, f.target?.value, f.holds])).toEqual([
+      ['whoami p99 during the login storm / at rest, distinct IPs', 4.83, 3, false],
+      ['logins without an answer, distinct IPs', 0, 0, true],
+      [
+        'floor: a bare HTTP server with the same password hasher, p99 during the storm / at rest, distinct IPs',
+        2,
+        undefined,
+        undefined,
+      ],
+    ])
+  })
+})
+
+describe('floorComparison', () => {
+  it("sets Warden's storm p99 against the floor's, per runtime", () => {
+    const contention = { rest: [], storm: [] }
+    const floor = {
+      server: 'floor',
+      ips: 'distinct',
+      pooledRestP99Ms: 1,
+      pooledStormP99Ms: 4,
+    } as const
+    expect(
+      floorComparison([
+        run(contention, { ips: 'distinct', pooledRestP99Ms: 2, pooledStormP99Ms: 7 }),
+        run(contention, { ips: 'single' }),
+        run(contention, floor),
+        run(contention, { runtime: 'bun', ips: 'distinct', pooledStormP99Ms: 3 }),
+        run(contention, { ...floor, runtime: 'bun' }),
+      ]),
+    ).toBe(
+      "Against the floor (logins from distinct IPs, p99 at rest → in the storm): node: Warden 2 → 7 ms (3.5×), the floor 1 → 4 ms (4×), so Warden's p99 in the storm is +3 ms from the floor's; bun: Warden 1.5 → 3 ms (2×), the floor 1 → 4 ms (4×), so Warden's p99 in the storm is −1 ms from the floor's.",
+    )
+  })
+
+  it('is undefined without a floor run', () => {
+    expect(floorComparison([run({ rest: [], storm: [] })])).toBeUndefined()
   })
 })
 

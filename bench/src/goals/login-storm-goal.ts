@@ -5,7 +5,7 @@ import { createBenchKeys, issueTokens } from '../bench-keys.ts'
 import { measureContention, processCpuSeconds, type Contention } from '../cpu-contention.ts'
 import { measureLatencyAtRate, percentile, type LatencySample } from '../load.ts'
 import { figure, type Figure } from '../results.ts'
-import { startServer, type Runtime } from '../server-process.ts'
+import { startServer, type Runtime, type ServerProcess } from '../server-process.ts'
 import { median, round } from '../stats.ts'
 
 export interface StormSettings {
@@ -32,6 +32,8 @@ export interface LoginOutcomes {
 
 export interface StormRun {
   readonly runtime: Runtime
+  /** Warden's server, or the floor: a bare HTTP server with the same password hasher. */
+  readonly server: 'warden' | 'floor'
   /** `distinct`: every login from its own `X-Forwarded-For` IP; `single`: all from one IP. */
   readonly ips: 'distinct' | 'single'
   /** p99 of every response time at rest / in the storms, all rounds pooled. */
@@ -125,139 +127,207 @@ function startStorm(data: StormWorkerData): {
   }
 }
 
+/** What one server answered in the alternated rest and storm windows of one kind of storm. */
+interface Windows {
+  rest: LatencySample[]
+  storm: LatencySample[]
+  logins: LoginOutcomes[]
+  restCores: number[]
+  stormCores: number[]
+  stormProcessCores: number[]
+  restContention: (Contention | undefined)[]
+  stormContention: (Contention | undefined)[]
+  restSpans: Span[]
+  stormSpans: Span[]
+}
+
+/**
+ * Alternates `settings.rounds` times: `system.whoami` at rest, then while a storm runs, with
+ * each window's scheduler figures and the cores the server and the storm kept busy.
+ */
+async function alternate(
+  server: ServerProcess,
+  settings: StormSettings,
+  storm: Omit<StormWorkerData, 'url' | 'headers' | 'concurrentLogins' | 'ipOffset'>,
+  nextIpOffset: () => number,
+  token: string,
+): Promise<Windows> {
+  const whoami = () =>
+    measureLatencyAtRate({
+      url: server.url,
+      path: WHOAMI,
+      rate: settings.rate,
+      durationSec: settings.durationSec,
+      headers: { ...server.headers, authorization: `Bearer ${token}` },
+    })
+  const windows: Windows = {
+    rest: [],
+    storm: [],
+    logins: [],
+    restCores: [],
+    stormCores: [],
+    stormProcessCores: [],
+    restContention: [],
+    stormContention: [],
+    restSpans: [],
+    stormSpans: [],
+  }
+  /** Runs one window; records its span, its contention and the cores each process kept busy. */
+  const measure = async (
+    spans: Span[],
+    contention: (Contention | undefined)[],
+    processes: readonly { cpuSeconds: () => number; cores: number[] }[],
+  ) => {
+    const from = Date.now()
+    const cpu = processes.map((p) => p.cpuSeconds())
+    const measured = await measureContention(server.pid, whoami)
+    processes.forEach((p, i) => {
+      p.cores.push(round((p.cpuSeconds() - (cpu[i] ?? 0)) / measured.seconds, 2))
+    })
+    contention.push(measured.contention)
+    spans.push({ from, to: Date.now() })
+    return measured.result
+  }
+  const serverCpu = () => server.cpuSeconds()
+  for (let done = 0; done < settings.rounds; done++) {
+    windows.rest.push(
+      await measure(windows.restSpans, windows.restContention, [
+        { cpuSeconds: serverCpu, cores: windows.restCores },
+      ]),
+    )
+    const running = startStorm({
+      ...storm,
+      url: server.url,
+      headers: server.headers,
+      concurrentLogins: settings.concurrentLogins,
+      ipOffset: nextIpOffset(),
+    })
+    windows.storm.push(
+      await measure(windows.stormSpans, windows.stormContention, [
+        { cpuSeconds: serverCpu, cores: windows.stormCores },
+        { cpuSeconds: running.cpuSeconds, cores: windows.stormProcessCores },
+      ]),
+    )
+    windows.logins.push(await running.stop())
+  }
+  return windows
+}
+
+function stormRun(
+  server: ServerProcess,
+  kind: StormRun['server'],
+  ips: StormRun['ips'],
+  windows: Windows,
+  handlerP99: (spans: readonly Span[]) => number | undefined,
+): StormRun {
+  const { rest, storm } = windows
+  return {
+    runtime: server.runtime,
+    server: kind,
+    ips,
+    pooledRestP99Ms: round(pooledP99(rest), 2),
+    pooledStormP99Ms: round(pooledP99(storm), 2),
+    restP99Ms: rest.map((r) => round(r.p99Ms, 2)),
+    stormP99Ms: storm.map((r) => round(r.p99Ms, 2)),
+    restP50Ms: rest.map((r) => round(r.p50Ms, 2)),
+    stormP50Ms: storm.map((r) => round(r.p50Ms, 2)),
+    handlerRestP99Ms: handlerP99(windows.restSpans),
+    handlerStormP99Ms: handlerP99(windows.stormSpans),
+    restCores: windows.restCores,
+    stormCores: windows.stormCores,
+    stormProcessCores: windows.stormProcessCores,
+    restContention: windows.restContention,
+    stormContention: windows.stormContention,
+    whoamiNon200: [...rest, ...storm].reduce(
+      (sum, r) => sum + r.requests - (r.statuses['200'] ?? 0),
+      0,
+    ),
+    logins: mergeOutcomes(windows.logins),
+  }
+}
+
 /**
  * Goal 5: the p99 latency of `system.whoami`, driven at a fixed modest rate, at rest and during a
  * storm of concurrent logins, alternated (rest, storm, rest, storm…). Logins come from distinct
  * `X-Forwarded-For` IPs (`TRUST_PROXY=true`), so only the password hasher's bounded queue limits
  * them, and then all from one IP, where the per-IP login queue answers most with 429 at once.
+ * Then the same with distinct IPs against the floor (`storm-floor-server.ts`) on the same
+ * runtime: what the storm does to the probe on this machine without Warden's code.
  */
 export async function runLoginStorm(settings: StormSettings): Promise<StormRun[]> {
   const keys = await createBenchKeys('EdDSA')
   const [token] = await issueTokens(keys, 1)
+  if (token === undefined) throw new Error('no token issued')
   const runs: StormRun[] = []
   let storms = 0
+  const nextIpOffset = () => 100_000 * storms++
   for (const runtime of settings.runtimes) {
     const server = await startServer({
       runtime,
       databaseUrl: settings.databaseUrl,
       env: { ...keys.serverEnv, TRUST_PROXY: 'true' },
     })
-    const EMAIL = email(runtime)
+    const credentials = { email: email(runtime), password: PASSWORD }
     try {
-      const credentials = { email: EMAIL, password: PASSWORD }
       const registered = await post(`${server.url}/trpc/auth.register`, credentials, server.headers)
       if (registered.status !== 200) {
         throw new Error(`registration failed: ${registered.status} ${await registered.text()}`)
       }
-      const whoami = (durationSec: number) =>
-        measureLatencyAtRate({
-          url: server.url,
-          path: WHOAMI,
-          rate: settings.rate,
-          durationSec,
-          headers: { ...server.headers, authorization: `Bearer ${token}` },
-        })
-      /** Runs one window; records its contention and the cores each process kept busy. */
-      const busy = async <T>(
-        run: () => Promise<T>,
-        contention: (Contention | undefined)[],
-        processes: readonly { cpuSeconds: () => number; cores: number[] }[],
-      ) => {
-        const cpu = processes.map((p) => p.cpuSeconds())
-        const measured = await measureContention(server.pid, run)
-        processes.forEach((p, i) => {
-          p.cores.push(round((p.cpuSeconds() - (cpu[i] ?? 0)) / measured.seconds, 2))
-        })
-        contention.push(measured.contention)
-        return measured.result
-      }
-      const serverCpu = () => server.cpuSeconds()
-      // Warm-up: JIT (the first seconds of a Node server answer slower), the dummy hash,
-      // database connections.
-      await whoami(3)
+      await warmUp(server, token)
       await post(`${server.url}/trpc/auth.login`, credentials, server.headers)
 
       for (const ips of ['distinct', 'single'] as const) {
-        const rest: Awaited<ReturnType<typeof whoami>>[] = []
-        const storm: Awaited<ReturnType<typeof whoami>>[] = []
-        const logins: LoginOutcomes[] = []
-        const restCores: number[] = []
-        const stormCores: number[] = []
-        const stormProcessCores: number[] = []
-        const restContention: (Contention | undefined)[] = []
-        const stormContention: (Contention | undefined)[] = []
-        const restSpans: Span[] = []
-        const stormSpans: Span[] = []
-        const timed = async <T>(spans: Span[], run: () => Promise<T>) => {
-          const from = Date.now()
-          const result = await run()
-          spans.push({ from, to: Date.now() })
-          return result
-        }
-        for (let done = 0; done < settings.rounds; done++) {
-          rest.push(
-            await timed(restSpans, () =>
-              busy(() => whoami(settings.durationSec), restContention, [
-                { cpuSeconds: serverCpu, cores: restCores },
-              ]),
-            ),
-          )
-          const running = startStorm({
-            url: server.url,
-            headers: server.headers,
-            ...credentials,
-            concurrentLogins: settings.concurrentLogins,
-            ips,
-            ipOffset: 100_000 * storms++,
-          })
-          storm.push(
-            await timed(stormSpans, () =>
-              busy(() => whoami(settings.durationSec), stormContention, [
-                { cpuSeconds: serverCpu, cores: stormCores },
-                { cpuSeconds: running.cpuSeconds, cores: stormProcessCores },
-              ]),
-            ),
-          )
-          logins.push(await running.stop())
-        }
+        const windows = await alternate(
+          server,
+          settings,
+          { ...credentials, ips },
+          nextIpOffset,
+          token,
+        )
         // The server writes its log in batches within milliseconds; the storm's last logins
         // have been answered, so every whoami line of these windows is in the file.
         const lines: string[] = []
         await server.scanLog((line) => {
           if (line.includes(WHOAMI)) lines.push(line)
         })
-        const handlerP99 = (spans: readonly Span[]) => {
-          const times = handlerTimes(lines, WHOAMI, spans)
-          return times.length === 0 ? undefined : round(p99(times), 2)
-        }
-        runs.push({
-          runtime,
-          ips,
-          pooledRestP99Ms: round(pooledP99(rest), 2),
-          pooledStormP99Ms: round(pooledP99(storm), 2),
-          restP99Ms: rest.map((r) => round(r.p99Ms, 2)),
-          stormP99Ms: storm.map((r) => round(r.p99Ms, 2)),
-          restP50Ms: rest.map((r) => round(r.p50Ms, 2)),
-          stormP50Ms: storm.map((r) => round(r.p50Ms, 2)),
-          handlerRestP99Ms: handlerP99(restSpans),
-          handlerStormP99Ms: handlerP99(stormSpans),
-          restCores,
-          stormCores,
-          stormProcessCores,
-          restContention,
-          stormContention,
-          whoamiNon200: [...rest, ...storm].reduce(
-            (sum, r) => sum + r.requests - (r.statuses['200'] ?? 0),
-            0,
-          ),
-          logins: mergeOutcomes(logins),
-        })
+        runs.push(
+          stormRun(server, 'warden', ips, windows, (spans) => {
+            const times = handlerTimes(lines, WHOAMI, spans)
+            return times.length === 0 ? undefined : round(p99(times), 2)
+          }),
+        )
       }
     } finally {
       await server.stop()
     }
+
+    const floor = await startServer({
+      runtime,
+      program: 'storm floor',
+      databaseUrl: 'memory:',
+      env: { STORM_PASSWORD: PASSWORD },
+    })
+    try {
+      await warmUp(floor, token)
+      const ips = 'distinct'
+      const windows = await alternate(floor, settings, { ...credentials, ips }, nextIpOffset, token)
+      runs.push(stormRun(floor, 'floor', ips, windows, () => undefined))
+    } finally {
+      await floor.stop()
+    }
   }
   return runs
+}
+
+/** JIT (the first seconds of a Node server answer slower) and connections, before measuring. */
+async function warmUp(server: ServerProcess, token: string) {
+  await measureLatencyAtRate({
+    url: server.url,
+    path: WHOAMI,
+    rate: 200,
+    durationSec: 3,
+    headers: { ...server.headers, authorization: `Bearer ${token}` },
+  })
 }
 
 /** A stretch of wall-clock time, `Date.now()` milliseconds, both ends included. */
@@ -326,35 +396,42 @@ export function stormFigures(runs: readonly StormRun[]): Figure[] {
   return runs.flatMap((run) => {
     const rest = run.pooledRestP99Ms
     const storm = run.pooledStormP99Ms
-    const label = run.ips === 'distinct' ? 'distinct IPs' : 'one IP'
+    const label = ipsLabel(run)
+    const ratio = figure({
+      name:
+        run.server === 'floor'
+          ? `floor: a bare HTTP server with the same password hasher, p99 during the storm / at rest, ${label}`
+          : `whoami p99 during the login storm / at rest, ${label}`,
+      runtime: run.runtime,
+      value: round(storm / rest, 2),
+      unit: '×',
+      // The floor is not held to the goal: it shows what the goal asks of this machine.
+      target: run.server === 'floor' ? undefined : { op: '<=', value: 3 },
+      detail: {
+        'p99 at rest, pooled (ms)': rest,
+        'p99 in storm, pooled (ms)': storm,
+        'p99 at rest per round (ms)': run.restP99Ms,
+        'p99 in storm per round (ms)': run.stormP99Ms,
+        'p50 at rest (ms)': run.restP50Ms,
+        'p50 in storm (ms)': run.stormP50Ms,
+        ...(run.handlerRestP99Ms !== undefined && run.handlerStormP99Ms !== undefined
+          ? {
+              'p99 inside the server at rest, pooled (ms)': run.handlerRestP99Ms,
+              'p99 inside the server in storm, pooled (ms)': run.handlerStormP99Ms,
+            }
+          : {}),
+        'whoami answers other than 200': run.whoamiNon200,
+        'server cores busy at rest': run.restCores,
+        'server cores busy in storm': run.stormCores,
+        'storm process cores busy': run.stormProcessCores,
+        ...contentionDetail('at rest', run.restContention),
+        ...contentionDetail('in storm', run.stormContention),
+        ...(run.server === 'floor' ? { 'logins by answer': run.logins.byStatus } : {}),
+      },
+    })
+    if (run.server === 'floor') return [ratio]
     return [
-      figure({
-        name: `whoami p99 during the login storm / at rest, ${label}`,
-        runtime: run.runtime,
-        value: round(storm / rest, 2),
-        unit: '×',
-        target: { op: '<=', value: 3 },
-        detail: {
-          'p99 at rest, pooled (ms)': rest,
-          'p99 in storm, pooled (ms)': storm,
-          'p99 at rest per round (ms)': run.restP99Ms,
-          'p99 in storm per round (ms)': run.stormP99Ms,
-          'p50 at rest (ms)': run.restP50Ms,
-          'p50 in storm (ms)': run.stormP50Ms,
-          ...(run.handlerRestP99Ms !== undefined && run.handlerStormP99Ms !== undefined
-            ? {
-                'p99 inside the server at rest, pooled (ms)': run.handlerRestP99Ms,
-                'p99 inside the server in storm, pooled (ms)': run.handlerStormP99Ms,
-              }
-            : {}),
-          'whoami answers other than 200': run.whoamiNon200,
-          'server cores busy at rest': run.restCores,
-          'server cores busy in storm': run.stormCores,
-          'storm process cores busy': run.stormProcessCores,
-          ...contentionDetail('at rest', run.restContention),
-          ...contentionDetail('in storm', run.stormContention),
-        },
-      }),
+      ratio,
       figure({
         name: `logins without an answer, ${label}`,
         runtime: run.runtime,
@@ -366,6 +443,36 @@ export function stormFigures(runs: readonly StormRun[]): Figure[] {
     ]
   })
 }
+
+const ipsLabel = (run: StormRun) => (run.ips === 'distinct' ? 'distinct IPs' : 'one IP')
+
+/** Where a run's logins came from, and whether it ran against the floor. */
+export const stormRunLabel = (run: StormRun) =>
+  run.server === 'floor' ? `${ipsLabel(run)}, the floor` : ipsLabel(run)
+
+/**
+ * Warden against the floor, per runtime, with logins from distinct IPs: both p99s, both ratios,
+ * and what Warden adds to the p99 in the storm. Undefined without a floor run.
+ */
+export function floorComparison(runs: readonly StormRun[]): string | undefined {
+  const pairs = runs.flatMap((floor) => {
+    if (floor.server !== 'floor') return []
+    const warden = runs.find(
+      (r) => r.server === 'warden' && r.runtime === floor.runtime && r.ips === floor.ips,
+    )
+    return warden === undefined ? [] : [{ warden, floor }]
+  })
+  if (pairs.length === 0) return undefined
+  const ratio = (run: StormRun) => round(run.pooledStormP99Ms / run.pooledRestP99Ms, 2)
+  return `Against the floor (logins from ${ipsLabel(pairs[0]!.floor)}, p99 at rest → in the storm): ${pairs
+    .map(
+      ({ warden, floor }) =>
+        `${warden.runtime}: Warden ${warden.pooledRestP99Ms} → ${warden.pooledStormP99Ms} ms (${ratio(warden)}×), the floor ${floor.pooledRestP99Ms} → ${floor.pooledStormP99Ms} ms (${ratio(floor)}×), so Warden's p99 in the storm is ${signedMs(warden.pooledStormP99Ms - floor.pooledStormP99Ms)} ms from the floor's`,
+    )
+    .join('; ')}.`
+}
+
+const signedMs = (ms: number) => `${ms >= 0 ? '+' : '−'}${round(Math.abs(ms), 2)}`
 
 /** The per-window scheduler figures of `measureContention`, for a figure's detail. */
 function contentionDetail(
@@ -393,7 +500,7 @@ export function contentionTable(runs: readonly StormRun[]): string | undefined {
     if (rest.length === 0 || storm.length === 0) return []
     const pair = (pick: (w: Contention) => number, digits = 0) =>
       `${round(median(rest.map(pick)), digits)} → ${round(median(storm.map(pick)), digits)}`
-    const label = run.ips === 'distinct' ? 'distinct IPs' : 'one IP'
+    const label = stormRunLabel(run)
     const handler =
       run.handlerRestP99Ms === undefined || run.handlerStormP99Ms === undefined
         ? '–'
