@@ -152,14 +152,7 @@ async function alternate(
   nextIpOffset: () => number,
   token: string,
 ): Promise<Windows> {
-  const whoami = () =>
-    measureLatencyAtRate({
-      url: server.url,
-      path: WHOAMI,
-      rate: settings.rate,
-      durationSec: settings.durationSec,
-      headers: { ...server.headers, authorization: `Bearer ${token}` },
-    })
+  const whoami = () => probeWhoami(server, token, settings.rate, settings.durationSec)
   const windows: Windows = {
     rest: [],
     storm: [],
@@ -273,7 +266,7 @@ export async function runLoginStorm(settings: StormSettings): Promise<StormRun[]
       if (registered.status !== 200) {
         throw new Error(`registration failed: ${registered.status} ${await registered.text()}`)
       }
-      await warmUp(server, token)
+      await probeWhoami(server, token, settings.rate, WARM_UP_SEC)
       await post(`${server.url}/trpc/auth.login`, credentials, server.headers)
 
       for (const ips of ['distinct', 'single'] as const) {
@@ -308,7 +301,7 @@ export async function runLoginStorm(settings: StormSettings): Promise<StormRun[]
       env: { STORM_PASSWORD: PASSWORD },
     })
     try {
-      await warmUp(floor, token)
+      await probeWhoami(floor, token, settings.rate, WARM_UP_SEC)
       const ips = 'distinct'
       const windows = await alternate(floor, settings, { ...credentials, ips }, nextIpOffset, token)
       runs.push(stormRun(floor, 'floor', ips, windows, () => undefined))
@@ -319,16 +312,19 @@ export async function runLoginStorm(settings: StormSettings): Promise<StormRun[]
   return runs
 }
 
-/** JIT (the first seconds of a Node server answer slower) and connections, before measuring. */
-async function warmUp(server: ServerProcess, token: string) {
-  await measureLatencyAtRate({
+/** `system.whoami` with `token`, at `rate` requests/s for `durationSec` (the latency probe). */
+function probeWhoami(server: ServerProcess, token: string, rate: number, durationSec: number) {
+  return measureLatencyAtRate({
     url: server.url,
     path: WHOAMI,
-    rate: 200,
-    durationSec: 3,
+    rate,
+    durationSec,
     headers: { ...server.headers, authorization: `Bearer ${token}` },
   })
 }
+
+// Before measuring a server: JIT (the first seconds of a Node server answer slower), connections.
+const WARM_UP_SEC = 3
 
 /** A stretch of wall-clock time, `Date.now()` milliseconds, both ends included. */
 export interface Span {

@@ -100,9 +100,8 @@ export async function readLoginState(
   db: Kysely<Database>,
   input: { email: string; accountKey: string; ip: string; since: Date },
 ): Promise<LoginState> {
-  const { email, accountKey, ip, since } = input
-  assertDate('since', since)
-  const query = loginStateStatement(db, { email, accountKey, ip, since })
+  assertDate('since', input.since)
+  const query = loginStateStatement(db, input)
   const { rows } = await db.executeQuery(asPrepared(query))
   const row = rows[0]
   if (row === undefined) throw new Error('readLoginState: the statement returned no row')
