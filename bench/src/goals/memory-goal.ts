@@ -24,32 +24,74 @@ export interface MemoryRun {
   readonly meanRssMbPerBlock: number[]
   /** Highest RSS seen, sampled every 100 ms during the run. */
   readonly peakRssMb: number
-  /** Node only: the main isolate's live heap in MB after each full GC past the first block. */
+  /** The main heap's live size in MB after each full GC past the first block. */
   readonly liveHeapMbAfterFullGc: number[]
   readonly requests: number
   readonly seconds: number
 }
 
 /**
- * The main isolate's heap after each mark-compact once `skipRequests` requests were logged, from
- * the `--trace-gc` lines that Node interleaves with the request log.
+ * Each runtime's log of its garbage collections, turned on for the memory run: Node's
+ * `--trace-gc`, and JavaScriptCore's `logGC` option on Bun (`BUN_JSC_logGC=1`).
  */
-async function liveHeapAfterFullGcs(server: ServerProcess, skipRequests: number) {
+const gcLog = {
+  node: { runtimeFlags: ['--trace-gc'], env: {} },
+  bun: { runtimeFlags: [], env: { BUN_JSC_logGC: '1' } },
+} as const satisfies Record<Runtime, { runtimeFlags: readonly string[]; env: object }>
+
+/**
+ * Reads the heap left after each full collection out of a server log that interleaves the GC
+ * log with the request log, once `skipRequests` requests were logged, per heap (the main
+ * thread's, and a worker's of its own).
+ *
+ * - Node: `[pid:0xisolate]  1234 ms: Mark-Compact 80.1 (90.2) -> 44.4 (50.3) MB, …`, one line.
+ * - Bun: `[GC<0xheap>: START M 150000kb => FullCollection, …` and, on the same line or on a later
+ *   one of the same heap (a concurrent collection logs its phases), `… => 34000kb, p=…`.
+ *
+ * `result()` is the main heap's sizes in MB: the one with the most full collections.
+ */
+export function createFullGcReader(runtime: Runtime, skipRequests: number) {
   let requests = 0
-  const byIsolate = new Map<string, number[]>()
-  await server.scanLog((line) => {
-    if (line.includes('"message":"request"')) requests++
-    else if (requests >= skipRequests && line.includes('ms: Mark-Compact')) {
-      const isolate = /^\[\d+:(0x[0-9a-f]+)\]/.exec(line)?.[1]
-      const after = /-> ([\d.]+) \(/.exec(line)?.[1]
-      if (isolate === undefined || after === undefined) return
-      const sizes = byIsolate.get(isolate) ?? []
-      sizes.push(Number(after))
-      byIsolate.set(isolate, sizes)
-    }
-  })
-  // The main isolate collects most; any other isolate (a worker's) has its own, smaller heap.
-  return [...byIsolate.values()].sort((a, b) => b.length - a.length)[0] ?? []
+  const byHeap = new Map<string, number[]>()
+  const add = (heap: string, mb: number) => {
+    const sizes = byHeap.get(heap) ?? []
+    sizes.push(mb)
+    byHeap.set(heap, sizes)
+  }
+  // Bun: the kind of collection each heap is in, between its START line and its end.
+  const collecting = new Map<string, string>()
+  const visitNode = (line: string) => {
+    if (!line.includes('ms: Mark-Compact')) return
+    const heap = /^\[\d+:(0x[0-9a-f]+)\]/.exec(line)?.[1]
+    const after = /-> ([\d.]+) \(/.exec(line)?.[1]
+    if (heap !== undefined && after !== undefined) add(heap, Number(after))
+  }
+  const visitBun = (line: string) => {
+    const heap = /^\[GC<(0x[0-9a-f]+)>: /.exec(line)?.[1]
+    if (heap === undefined) return
+    const kind = /: START \w+ \d+kb => (\w+)Collection/.exec(line)?.[1]
+    if (kind !== undefined) collecting.set(heap, kind)
+    const after = / => (\d+)kb, p=/.exec(line)?.[1]
+    if (after === undefined || !collecting.has(heap)) return
+    if (collecting.get(heap) === 'Full') add(heap, round(Number(after) / 1024, 1))
+    collecting.delete(heap)
+  }
+  const visitGc = runtime === 'node' ? visitNode : visitBun
+  return {
+    visit(line: string) {
+      if (line.includes('"message":"request"')) requests++
+      else if (requests >= skipRequests) visitGc(line)
+    },
+    result(): number[] {
+      return [...byHeap.values()].sort((a, b) => b.length - a.length)[0] ?? []
+    },
+  }
+}
+
+async function liveHeapAfterFullGcs(server: ServerProcess, skipRequests: number) {
+  const reader = createFullGcReader(server.runtime, skipRequests)
+  await server.scanLog((line) => reader.visit(line))
+  return reader.result()
 }
 
 const MB = 1024 * 1024
@@ -110,9 +152,9 @@ export async function runMemory(settings: MemorySettings): Promise<MemoryRun[]> 
     const server = await startServer({
       runtime,
       databaseUrl: settings.databaseUrl,
-      env: keys.serverEnv,
-      // Node prints each GC with the heap size after it: the live heap, whatever RSS does.
-      runtimeFlags: runtime === 'node' ? ['--trace-gc'] : [],
+      // Each GC is logged with the heap size after it: the live heap, whatever RSS does.
+      env: { ...keys.serverEnv, ...gcLog[runtime].env },
+      runtimeFlags: gcLog[runtime].runtimeFlags,
     })
     try {
       let peak = server.rssBytes()
@@ -149,8 +191,7 @@ export async function runMemory(settings: MemorySettings): Promise<MemoryRun[]> 
         rssMbAfterBlock,
         meanRssMbPerBlock,
         peakRssMb: toMb(peak),
-        liveHeapMbAfterFullGc:
-          runtime === 'node' ? await liveHeapAfterFullGcs(server, settings.blockSize) : [],
+        liveHeapMbAfterFullGc: await liveHeapAfterFullGcs(server, settings.blockSize),
         requests,
         seconds: round((performance.now() - started) / 1000, 1),
       })
@@ -163,8 +204,8 @@ export async function runMemory(settings: MemorySettings): Promise<MemoryRun[]> 
 
 /**
  * RSS after the last block below 250 MB (the peak for information); flat: the mean RSS during
- * the last block at most 10 % above the mean during the second. On Node, the live heap after
- * full GCs shows whether anything accumulates, independently of when the GC runs.
+ * the last block at most 10 % above the mean during the second. The live heap after full GCs
+ * shows whether anything accumulates, independently of when the GC runs.
  */
 export function memoryFigures(runs: readonly MemoryRun[]): Figure[] {
   return runs.flatMap((run) => {
@@ -202,7 +243,7 @@ export function memoryFigures(runs: readonly MemoryRun[]): Figure[] {
       }),
     ]
     // Two full GCs past the first block suffice to compare (the first with the last): with
-    // little promoted per request, V8 runs few of them in a run.
+    // little promoted per request, the collectors run few of them in a run.
     if (heap.length >= 2) {
       figures.push(
         figure({
@@ -210,7 +251,7 @@ export function memoryFigures(runs: readonly MemoryRun[]): Figure[] {
           runtime: run.runtime,
           value: round(mean(heap.slice(-third)) / mean(heap.slice(0, third)), 3),
           unit: '×',
-          detail: { 'live heap after each mark-compact (MB)': heap },
+          detail: { 'live heap after each full collection (MB)': heap },
         }),
       )
     }
