@@ -48,6 +48,19 @@ describe.each(ALGORITHMS)('verifyAccessToken with %s', (alg) => {
     expect(Object.isFrozen(claims.roles)).toBe(true)
   })
 
+  it('gives tokens with the same role list one shared frozen list, and others their own', () => {
+    const rolesOf = (sub: string, roles: string[]) =>
+      verify(signed(keys, { payload: validClaims({ sub, roles }) })).roles
+    const first = rolesOf('user-1', ['admin', 'member'])
+    expect(rolesOf('user-2', ['admin', 'member'])).toBe(first)
+    expect(first).toEqual(['admin', 'member'])
+    expect(() => first!.push('owner')).toThrow(TypeError)
+    const joined = rolesOf('user-3', ['admin,member'])
+    expect(joined).not.toBe(first)
+    expect(joined).toEqual(['admin,member'])
+    expect(rolesOf('user-4', ['member', 'admin'])).toEqual(['member', 'admin'])
+  })
+
   it('drops claims it does not know', () => {
     const claims = verify(signed(keys, { payload: validClaims({ email: 'a@b.c' }) }))
     expect(claims).not.toHaveProperty('email')

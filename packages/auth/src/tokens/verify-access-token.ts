@@ -34,6 +34,7 @@
 import type { Clock } from '../clock/clock.ts'
 import { AuthError, type TokenErrorCode } from '../errors/auth-error.ts'
 import { decodeBase64url } from '../internal/base64url.ts'
+import { createInternTable } from '../internal/intern-table.ts'
 import type { VerificationKey } from '../internal/key-material.ts'
 import { parseJsonObject } from '../internal/parse-json-object.ts'
 import type { AccessTokenClaims } from './access-token-claims.ts'
@@ -60,6 +61,9 @@ const FORBIDDEN_HEADER_MEMBERS = new Set([
   'p2c',
 ])
 const REQUIRED_CLAIMS = ['iss', 'sub', 'aud', 'exp', 'iat', 'jti', 'client_id'] as const
+
+// The claims of every token with the same role list share one frozen copy of it.
+const sharedRoles = createInternTable<readonly string[]>(256)
 
 export interface VerifyContext {
   readonly issuer: string
@@ -179,7 +183,11 @@ export function verifyAccessToken(
     client_id: clientId,
   }
   if (nbf !== undefined) claims.nbf = nbf
-  if (roles !== undefined) claims.roles = Object.freeze(roles.slice()) as string[]
+  if (roles !== undefined) {
+    claims.roles = sharedRoles(JSON.stringify(roles), () =>
+      Object.freeze(roles.slice()),
+    ) as string[]
+  }
   if (scope !== undefined) claims.scope = scope
   if (tid !== undefined) claims.tid = tid
   return Object.freeze(claims)
