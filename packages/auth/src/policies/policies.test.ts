@@ -60,6 +60,29 @@ describe('principalFromClaims', () => {
     expect(service.kind).toBe('service')
   })
 
+  it('has read-only scopes, shared by principals with the same scope string', () => {
+    const other = principalFromClaims(
+      claims({ sub: 'user-2', roles: ['member'], scope: 'projects:read invoices:read' }),
+    )
+    expect(other.scopes).toBe(member.scopes)
+    const scopes = member.scopes as Set<string>
+    expect(() => scopes.add('admin:all')).toThrow(TypeError)
+    expect(() => scopes.delete('projects:read')).toThrow(TypeError)
+    expect(() => scopes.clear()).toThrow(TypeError)
+    expect([...member.scopes]).toEqual(['projects:read', 'invoices:read'])
+    expect(principalFromClaims(claims({ scope: 'invoices:read' })).scopes).not.toBe(member.scopes)
+  })
+
+  it('takes frozen roles as they are and copies roles that are not frozen', () => {
+    const frozen = Object.freeze(['member'])
+    expect(principalFromClaims(claims({ roles: frozen as string[] })).roles).toBe(frozen)
+    const open = ['member']
+    const principal = principalFromClaims(claims({ roles: open }))
+    open.push('admin')
+    expect(principal.roles).toEqual(['member'])
+    expect(Object.isFrozen(principal.roles)).toBe(true)
+  })
+
   it('copes with no roles, scope or tenant, and stray spaces in scope', () => {
     const bare = principalFromClaims(claims({ scope: '  a   b ' }))
     expect(bare.roles).toEqual([])
