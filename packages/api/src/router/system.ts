@@ -1,6 +1,6 @@
 import type { TRPCRouterRecord } from '@trpc/server'
 
-import type { AccessTokenClaims } from '@warden/auth'
+import type { Principal } from '@warden/auth'
 
 import packageJson from '../../package.json' with { type: 'json' }
 import { policies } from '../policies.ts'
@@ -17,26 +17,26 @@ export interface Whoami {
   expiresAt: string
 }
 
-// The answer is a pure function of the claims, and the verified-token cache hands out the same
-// frozen claims object for every request with the same token: it is built once per claims
-// object, as long as that object lives, instead of once per request. Being deeply frozen, it is
-// also serialized once (the server's single-query path keeps the JSON of such a result).
-const answers = new WeakMap<AccessTokenClaims, Whoami>()
+// The answer is a pure function of the principal, and the verified-token cache hands out the
+// same frozen claims, and with them the same principal, for every request with the same token:
+// it is built once per principal, as long as that object lives, instead of once per request.
+// Being deeply frozen (the roles are the principal's frozen list), it is also serialized once
+// (the server's single-query path keeps the JSON of such a result).
+const answers = new WeakMap<Principal, Whoami>()
 
-function whoamiOf(claims: AccessTokenClaims): Whoami {
-  let answer = answers.get(claims)
+function whoamiOf(principal: Principal): Whoami {
+  let answer = answers.get(principal)
   if (answer === undefined) {
-    const roles = [...(claims.roles ?? [])]
-    Object.freeze(roles)
+    const { claims } = principal
     answer = Object.freeze({
       sub: claims.sub,
       clientId: claims.client_id,
-      roles,
+      roles: principal.roles as string[],
       scope: claims.scope ?? '',
       tenantId: claims.tid ?? null,
       expiresAt: new Date(claims.exp * 1000).toISOString(),
     })
-    answers.set(claims, answer)
+    answers.set(principal, answer)
   }
   return answer
 }
@@ -49,5 +49,5 @@ export const systemRouter = {
   })),
 
   /** What the access token says, read from the token alone: no database read. */
-  whoami: protectedProcedure(policies.signedIn).query(({ ctx }) => whoamiOf(ctx.claims)),
+  whoami: protectedProcedure(policies.signedIn).query(({ ctx }) => whoamiOf(ctx.principal)),
 } satisfies TRPCRouterRecord
